@@ -1,0 +1,1 @@
+"""dlt extraction layer: pulls Pendo's Aggregation API and lands raw rows in the `pendo_raw` dataset."""

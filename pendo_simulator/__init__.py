@@ -1,0 +1,1 @@
+"""A faithful local stand-in for the Pendo Engage API, serving deterministic data whose true metrics are known."""

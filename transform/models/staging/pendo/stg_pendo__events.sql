@@ -1,0 +1,41 @@
+with
+
+source as (
+
+    select * from {{ source('pendo', 'events') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        row_key as event_row_id,
+        visitor_id,
+        nullif(account_id, '') as account_id,
+        app_id,
+        page_id,
+
+        ---------- dimensions
+        server as server_name,
+        remote_ip,
+        user_agent,
+
+        ---------- numerics
+        num_events,
+        num_minutes,
+
+        ---------- booleans
+        left(visitor_id, 9) = '_PENDO_T_' as is_anonymous_visitor,
+
+        ---------- dates and timestamps
+        {{ pendo_local_date('day') }} as activity_date,
+        {{ pendo_epoch_ms_to_timestamp('day') }} as period_start_at,
+        {{ pendo_epoch_ms_to_timestamp('first_time') }} as first_event_at,
+        {{ pendo_epoch_ms_to_timestamp('last_time') }} as last_event_at
+
+    from source
+
+)
+
+select * from renamed

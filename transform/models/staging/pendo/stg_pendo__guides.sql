@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('pendo', 'guides') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as guide_id,
+        app_id,
+
+        ---------- strings
+        name as guide_name,
+        state as guide_state,
+        launch_method,
+
+        ---------- booleans
+        is_multi_step,
+
+        ---------- timestamps
+        {{ pendo_epoch_ms_to_timestamp('created_at') }} as created_at,
+        {{ pendo_epoch_ms_to_timestamp('last_updated_at') }} as last_updated_at,
+        {{ pendo_epoch_ms_to_timestamp('published_at') }} as published_at,
+
+        ---------- dlt lineage
+        _dlt_id as dlt_row_id
+
+    from source
+
+)
+
+select * from renamed
