@@ -45,6 +45,7 @@ def show_marts(path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duckdb-path", type=Path, default=REPO_ROOT / "demo.duckdb")
+    parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".demo" / "dlt", help="dlt state of the demo")
     args = parser.parse_args()
     duckdb_path = args.duckdb_path.resolve()
     python = str(REPO_ROOT / ".venv" / "bin" / "python")
@@ -56,7 +57,7 @@ def main() -> int:
         print(f"Pendo simulator listening on {simulator.url}")
         env = os.environ | {
             "DUCKDB_PATH": str(duckdb_path),
-            "DLT_DATA_DIR": str(REPO_ROOT / ".demo" / "dlt"),
+            "DLT_DATA_DIR": str(args.state_dir.resolve()),
             "PIPELINE_NAME": "pendo_demo",
             "SOURCES__PENDO__BASE_URL": simulator.url,
             "SOURCES__PENDO__INTEGRATION_KEY": key,
