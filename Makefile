@@ -19,7 +19,7 @@ export DBT_LOG_PATH := $(CURDIR)/transform/logs
 export DBT_TARGET_PATH := $(CURDIR)/transform/target
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help setup extract transform elt demo docs lint test clean
+.PHONY: help setup extract transform elt publish demo docs lint test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,9 +38,13 @@ extract: setup ## Pull Pendo into the pendo_raw dataset (dlt)
 transform: setup ## Build and test staging and marts (dbt build)
 	$(DBT) build $(DBT_ARGS)
 
-elt: ## Extract, then transform
+elt: ## Extract, then transform, then publish the marts for BI tools
 	$(MAKE) extract
 	$(MAKE) transform
+	$(MAKE) publish
+
+publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace)
+	$(PY) scripts/publish.py
 
 demo: setup ## Run the whole ELT against the local Pendo simulator into demo.duckdb
 	$(PY) scripts/demo.py --duckdb-path $(CURDIR)/demo.duckdb
