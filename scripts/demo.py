@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from pendo_simulator.process import SimulatorProcess  # noqa: E402
+from scripts.publish import default_marts_path  # noqa: E402
 
 DEMO_DAYS = 30
 DEMO_SEED = 42
@@ -69,9 +70,16 @@ def main() -> int:
             [dbt, "--no-use-colors", "build", "--project-dir", "transform", "--profiles-dir", ".", "--quiet"],
             env,
         )
-    print("\nSimulator stopped.")
+    print("Simulator stopped.")
+    marts_path = default_marts_path(duckdb_path)
+    run_step(
+        "publish (read-only copy of the marts)",
+        [python, "scripts/publish.py", "--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)],
+        env,
+    )
     show_marts(duckdb_path)
     print(f"\nDemo data: {duckdb_path} (schemas pendo_raw, staging, marts)")
+    print(f"Marts for BI tools and the dashboard: {marts_path}")
     print(f"Browse it read-only: duckdb -readonly {duckdb_path}")
     return 0
 
