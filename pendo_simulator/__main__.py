@@ -1,7 +1,12 @@
 """Command line: `python -m pendo_simulator serve|truth`.
 
-serve  --host 127.0.0.1 --port 0 --seed N --key K [scale flags]   prints its URL on the first line
-truth  --seed N [scale flags]                                      prints the true metrics as JSON
+serve  --host 127.0.0.1 --port 0 --key K [--key K2] [--region us] [world flags] [fault flags]
+       prints its URL on the first line, then serves until SIGTERM or Ctrl-C
+truth  [world flags] [--source S --period dayRange --first F (--last L | --count N) [--app-id A]]
+       prints the true metrics (and, with --source, the rows the source returns for that window) as JSON
+
+World flags (the same for both, so truth describes what serve serves): --seed --visitors --accounts --days --apps
+--guides --timezone --now. Fault flags: see `pendo_simulator/faults.py` (every knob is a flag and an admin field).
 """
 
 from __future__ import annotations
@@ -11,10 +16,14 @@ import json
 import signal
 import sys
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pendo_simulator import truth
-from pendo_simulator.server import PendoSimulator
+from pendo_simulator.faults import KNOBS, KnobError, parse_knobs, parse_script_flag
+from pendo_simulator.rows import EVENT_SOURCES, ROW_SOURCES
+from pendo_simulator.server import REGIONS, PendoSimulator
+from pendo_simulator.timeseries import TimeSeriesError
 from pendo_simulator.world import World, WorldConfig
 
 
@@ -56,6 +65,59 @@ def _world_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _fault_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("faults and realism (also settable at POST /_simulator/faults)")
+    for knob in KNOBS:
+        if knob.name == "scripts":
+            group.add_argument(
+                "--script", action="append", default=[], metavar="TARGET=STEP,STEP", dest="scripts", help=knob.help
+            )
+        elif knob.cli is None:
+            group.add_argument(knob.flag, action="store_true", dest=knob.name, help=knob.help)
+        else:
+            group.add_argument(knob.flag, type=knob.cli, default=None, dest=knob.name, help=knob.help)
+
+
+def _knobs(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for knob in KNOBS:
+        if knob.name == "scripts":
+            if args.scripts:
+                values["scripts"] = [parse_script_flag(text) for text in args.scripts]
+        elif knob.cli is None:
+            if getattr(args, knob.name):
+                values[knob.name] = True
+        elif getattr(args, knob.name) is not None:
+            values[knob.name] = getattr(args, knob.name)
+    return parse_knobs(values)
+
+
+def _rows_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rows of one source (adds a `rows` section)")
+    group.add_argument("--source", choices=ROW_SOURCES, help="the row source")
+    group.add_argument("--period", default="dayRange", help="timeSeries.period (default %(default)s)")
+    group.add_argument("--first", help="timeSeries.first: epoch ms, a numeric string or an expression")
+    window = group.add_mutually_exclusive_group()
+    window.add_argument("--last", help="timeSeries.last")
+    window.add_argument("--count", type=int, help="timeSeries.count")
+    group.add_argument("--app-id", type=int, action="append", dest="app_ids", help="app id (default: every app)")
+
+
+def _source_query(args: argparse.Namespace) -> dict[str, Any] | None:
+    if not args.source:
+        return None
+    time_series: dict[str, Any] = {"period": args.period, "first": args.first}
+    if args.last is not None:
+        time_series["last"] = args.last
+    if args.count is not None:
+        time_series["count"] = args.count
+    return {
+        "source": args.source,
+        "time_series": time_series,
+        "app_ids": tuple(args.app_ids) if args.app_ids else None,
+    }
+
+
 def _config(args: argparse.Namespace) -> WorldConfig:
     now = args.now or datetime.now(UTC).replace(microsecond=0)
     return WorldConfig(
@@ -80,10 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve the fake Pendo API on a loopback address")
     serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default %(default)s)")
     serve.add_argument("--port", type=int, default=0, help="port, 0 for a free one (default %(default)s)")
-    serve.add_argument("--key", required=True, help="the only integration key the server accepts")
+    serve.add_argument(
+        "--key", action="append", required=True, help="an integration key the server accepts (repeatable)"
+    )
+    serve.add_argument("--region", choices=REGIONS, default="us", help="the host's region (default %(default)s)")
     _world_flags(serve)
+    _fault_flags(serve)
     truth_parser = commands.add_parser("truth", help="print the true metrics of the simulated data as JSON")
     _world_flags(truth_parser)
+    _rows_flags(truth_parser)
     args = parser.parse_args(argv)
 
     try:
@@ -91,11 +158,23 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     if args.command == "truth":
-        json.dump(truth.compute(world), sys.stdout, indent=2, ensure_ascii=False)
+        needs_window = args.source in EVENT_SOURCES
+        if needs_window and (args.first is None or (args.last is None and args.count is None)):
+            parser.error("an event source needs --first and one of --last or --count")
+        try:
+            result = truth.compute(world, _source_query(args))
+        except TimeSeriesError as error:
+            parser.error(str(error))
+        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     try:
-        server = PendoSimulator(world, key=args.key, host=args.host, port=args.port)
+        knobs = _knobs(args)
+    except KnobError as error:
+        print(f"pendo_simulator: {error}", file=sys.stderr)
+        return 2
+    try:
+        server = PendoSimulator(world, key=args.key, host=args.host, port=args.port, region=args.region, knobs=knobs)
     except (ValueError, OSError) as error:
         print(f"pendo_simulator: {error}", file=sys.stderr)
         return 2
@@ -106,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        server.stopping.set()
         server.server_close()
     return 0
 

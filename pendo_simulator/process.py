@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import collections
+import json
 import subprocess
 import sys
+import threading
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,10 +35,43 @@ class SimulatorProcess:
             self._process.wait()
             raise RuntimeError(f"the simulator did not start: {error or first_line or 'no output'}")
         self.url = first_line
+        # Keep draining stderr so a chatty server can never block on a full pipe; the tail stays for diagnostics.
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
+        self._drain = threading.Thread(target=self._drain_stderr, name="simulator-stderr", daemon=True)
+        self._drain.start()
+
+    def _drain_stderr(self) -> None:
+        stream = self._process.stderr
+        if stream is None:
+            return
+        try:
+            for line in stream:
+                self.stderr_tail.append(line.rstrip("\n"))
+        except (OSError, ValueError):
+            pass  # the stream was closed by stop()
 
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    def admin(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Call an admin endpoint (`faults`, `reset`, `clock`; see faults.py): GET without a body, POST with one."""
+        request = urllib.request.Request(
+            f"{self.url}/_simulator/{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"content-type": "application/json"},
+            method="GET" if body is None else "POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def set_faults(self, **knobs: Any) -> dict[str, Any]:
+        """Change fault knobs while the server runs, e.g. `set_faults(error_429_rate=1, retry_after_seconds=2)`."""
+        return self.admin("faults", knobs)
+
+    def state(self) -> dict[str, Any]:
+        """The knobs, the request counters, the request log and the clock."""
+        return self.admin("faults")
 
     def stop(self) -> None:
         if self._process.poll() is None:
@@ -43,6 +81,7 @@ class SimulatorProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        self._drain.join(timeout=5)  # the pipe reaches EOF once the process is gone
         for stream in (self._process.stdout, self._process.stderr):
             if stream:
                 stream.close()

@@ -1,20 +1,54 @@
 """The true metrics of a simulated subscription, computed from the world's records and never through the API.
 
-Tests compare the marts against these numbers. The metric definitions are the ones written in the dbt docs
-(`transform/models/_metrics__docs.md`).
+Each number follows a definition of `../helpers/METRICS.md`, written once for the dbt project as the doc blocks
+`metric_<name>` in `transform/models/_pendo__metrics.md`; the docstrings below name the block. The truth is the
+world's *final state*: every event before `now`, whatever ingest lag or late arrival the server is told to show.
+
+Output (`python -m pendo_simulator truth …`, one JSON object):
+- `params`: the world flags.
+- `daily`: one object per local day of the data, oldest first: `activity_date`, `active_visitors`,
+  `active_identified_visitors`, `active_accounts`, `events`, `minutes`, `wau`, `mau`, `wau_identified`,
+  `mau_identified`, `stickiness`, `stickiness_identified`, `new_visitors`, `returning_visitors`,
+  `new_identified_visitors`, `returning_identified_visitors`.
+- `guide_steps`: one object per guide step: `guide_id`, `guide_step_id`, `step_number`, `visitors_seen`,
+  `visitors_advanced`, `visitors_dismissed`, `visitors_reached`, `step_conversion`, `cumulative_conversion`,
+  `drop_off`, `drop_off_last_step_advanced`.
+- `guides`: one object per guide: `guide_id`, `app_id`, `name`, `steps`, `control_visitors`, `visitors_seen`,
+  `entered`, `completed_last_step_seen`, `completed_last_step_advanced`, `outcomes_last_step_seen` and
+  `outcomes_last_step_advanced` (counts of completed/dismissed/snoozed/in_progress).
+- `guide_visitors`: one object per (guide, non-control visitor with a guideSeen): `guide_id`, `visitor_id`,
+  `entered_at`, `steps_reached`, per rule `outcome…`, `completed_at…`, `time_to_complete_ms…`.
+- `polls`: one object per poll: `guide_id`, `poll_id`, `poll_type`, `response_events`, `visitors`, and for NPS
+  polls `responses`, `promoters`, `passives`, `detractors`, `nps`.
+- `retention`: one object per (cohort week, week number): `cohort_week` (Monday), `week_number`,
+  `cohort_visitors`, `retained_visitors`, `cohort_identified_visitors`, `retained_identified_visitors`, `complete`.
+- `rows` (only with `--source`): `{"source", "startTime", "window": [start, end) | null, "count", "results"}`:
+  exactly the rows the source returns for that window in the final state, before any pipeline operator.
+Ratios are floats, null when the denominator is 0; times are epoch ms.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
+from pendo_simulator import rows, timeseries
+from pendo_simulator.expressions import Context
+from pendo_simulator.visibility import View
 from pendo_simulator.world import World
 
+COMPLETION_RULES = ("last_step_seen", "last_step_advanced")
+OUTCOMES = ("completed", "dismissed", "snoozed", "in_progress")
 
-def compute(world: World) -> dict[str, Any]:
+
+def compute(world: World, source_query: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every truth section; `source_query` (keys `source`, `time_series`, `app_ids`) adds the `rows` section."""
     config = world.config
-    return {
+    activity = _activity(world)
+    guides, steps, guide_visitors = guide_funnels(world)
+    result: dict[str, Any] = {
         "params": {
             "seed": config.seed,
             "visitors": config.visitors,
@@ -25,62 +59,330 @@ def compute(world: World) -> dict[str, Any]:
             "timezone": config.timezone,
             "now": config.now.isoformat(),
         },
-        "daily": daily_activity(world),
-        "guide_steps": guide_steps(world),
+        "daily": daily_activity(world, activity),
+        "guide_steps": steps,
+        "guides": guides,
+        "guide_visitors": guide_visitors,
+        "polls": polls(world),
+        "retention": weekly_retention(world, activity),
     }
+    if source_query is not None:
+        result["rows"] = source_rows(world, **source_query)
+    return result
 
 
-def daily_activity(world: World) -> list[dict[str, Any]]:
-    """Per local day: a visitor (or account) is active on a day when they have at least one event that day."""
-    rows = []
-    for day_index, day in enumerate(world.days):
-        visitors: set[str] = set()
-        identified: set[str] = set()
+# ------------------------------------------------------------------------------------------ activity
+
+
+def _activity(world: World) -> list[dict[str, Any]]:
+    """Per day: active visitors (id → anonymous?), accounts, events, minutes — from the visits (`events` rows)."""
+    days = []
+    for day_index in range(len(world.days)):
+        visitors: dict[str, bool] = {}
         accounts: set[str] = set()
         events = minutes = 0
         for visitor in world.visitors:
-            activity = world.day_activity(visitor, day_index)
-            if activity is None:
+            visits = world.visits(visitor.index, day_index)
+            if not visits:
                 continue
-            visitors.add(visitor.visitor_id)
-            if not visitor.is_anonymous:
-                identified.add(visitor.visitor_id)
+            visitors[visitor.visitor_id] = visitor.is_anonymous
             if visitor.account_id:
                 accounts.add(visitor.account_id)
-            events += sum(c.num_events for c in activity.cells)
-            minutes += sum(c.num_minutes for c in activity.cells)
-        rows.append(
+            events += sum(v.num_events for v in visits)
+            minutes += sum(v.num_minutes for v in visits)
+        days.append({"visitors": visitors, "accounts": accounts, "events": events, "minutes": minutes})
+    return days
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def daily_activity(world: World, activity: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Per local day, following the doc blocks:
+    `metric_active_visitor` (active_visitors with anonymous visitors, active_identified_visitors without),
+    `metric_active_account`, `metric_events_minutes_per_day`, `metric_wau_mau` (wau/mau/stickiness, trailing
+    windows clipped to the data's first day) and `metric_new_returning_visitor`.
+    """
+    activity = activity if activity is not None else _activity(world)
+    out = []
+    seen_before: set[str] = set()
+    for day_index, day in enumerate(world.days):
+        today = activity[day_index]
+        visitors = today["visitors"]
+        identified = {v for v, anonymous in visitors.items() if not anonymous}
+        week = _union(a["visitors"] for a in activity[max(0, day_index - 6) : day_index + 1])
+        month = _union(a["visitors"] for a in activity[max(0, day_index - 27) : day_index + 1])
+        week_identified = {v for v in week if not _is_anonymous_id(v)}
+        month_identified = {v for v in month if not _is_anonymous_id(v)}
+        new = {v for v in visitors if v not in seen_before}
+        seen_before.update(visitors)
+        out.append(
             {
                 "activity_date": day.isoformat(),
                 "active_visitors": len(visitors),
                 "active_identified_visitors": len(identified),
-                "active_accounts": len(accounts),
-                "events": events,
-                "minutes": minutes,
+                "active_accounts": len(today["accounts"]),
+                "events": today["events"],
+                "minutes": today["minutes"],
+                "wau": len(week),
+                "mau": len(month),
+                "wau_identified": len(week_identified),
+                "mau_identified": len(month_identified),
+                "stickiness": _ratio(len(visitors), len(month)),
+                "stickiness_identified": _ratio(len(identified), len(month_identified)),
+                "new_visitors": len(new),
+                "returning_visitors": len(visitors) - len(new),
+                "new_identified_visitors": len(new & identified),
+                "returning_identified_visitors": len(identified - new),
             }
         )
-    return rows
+    return out
+
+
+def _union(sets: Iterable[dict[str, bool]]) -> set[str]:
+    out: set[str] = set()
+    for visitors in sets:
+        out.update(visitors)
+    return out
+
+
+def _is_anonymous_id(visitor_id: str) -> bool:
+    return visitor_id.startswith("_PENDO_T_")
+
+
+def weekly_retention(world: World, activity: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """`metric_weekly_retention`: cohorts by the Monday-starting week of each visitor's first active day."""
+    activity = activity if activity is not None else _activity(world)
+    first_week: dict[str, date] = {}
+    active_weeks: dict[str, set[date]] = defaultdict(set)
+    for day_index, day in enumerate(world.days):
+        week = day - timedelta(days=day.weekday())
+        for visitor_id in activity[day_index]["visitors"]:
+            first_week.setdefault(visitor_id, week)
+            active_weeks[visitor_id].add(week)
+    last_day = world.days[-1]
+    cohorts: dict[date, list[str]] = defaultdict(list)
+    for visitor_id, week in first_week.items():
+        cohorts[week].append(visitor_id)
+    out = []
+    for cohort_week in sorted(cohorts):
+        members = cohorts[cohort_week]
+        identified = [v for v in members if not _is_anonymous_id(v)]
+        week_number = 0
+        while cohort_week + timedelta(weeks=week_number) <= last_day:
+            week = cohort_week + timedelta(weeks=week_number)
+            retained = [v for v in members if week in active_weeks[v]]
+            out.append(
+                {
+                    "cohort_week": cohort_week.isoformat(),
+                    "week_number": week_number,
+                    "cohort_visitors": len(members),
+                    "retained_visitors": len(retained),
+                    "cohort_identified_visitors": len(identified),
+                    "retained_identified_visitors": sum(1 for v in retained if not _is_anonymous_id(v)),
+                    "complete": week + timedelta(days=6) <= last_day,
+                }
+            )
+            week_number += 1
+    return out
+
+
+# ------------------------------------------------------------------------------------------ guides
+
+
+def _closed_funnel(first_seen: dict[int, int], n_steps: int) -> int:
+    """`metric_step_reached`: how many steps the visitor reached in order (first_seen non-decreasing from step 1)."""
+    reached = 0
+    previous = None
+    for number in range(1, n_steps + 1):
+        at = first_seen.get(number)
+        if at is None or (previous is not None and at < previous):
+            break
+        reached, previous = number, at
+    return reached
+
+
+def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per guide, per step and per (guide, visitor), following `metric_guide_control_group`,
+    `metric_step_seen_advanced_dismissed` (open counts), `metric_step_reached` (closed funnel),
+    `metric_guide_completed` (both rules), `metric_guide_outcome` and `metric_step_conversion`.
+    """
+    by_guide: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for event in world.guide_events:
+        by_guide[event.guide.guide_id][event.visitor.visitor_id].append(event)
+    guides_out, steps_out, visitors_out = [], [], []
+    for guide in world.guides:
+        n_steps = len(guide.steps)
+        last = guide.steps[-1].number
+        per_visitor = by_guide.get(guide.guide_id, {})
+        control = {v for v, events in per_visitor.items() if any(e.type == "guideNotSeen" for e in events)}
+        open_counts: dict[str, dict[int, set[str]]] = {
+            kind: defaultdict(set) for kind in ("guideSeen", "guideAdvanced", "guideDismissed")
+        }
+        reached_counts = [0] * (n_steps + 1)
+        completed = dict.fromkeys(COMPLETION_RULES, 0)
+        outcomes = {rule: dict.fromkeys(OUTCOMES, 0) for rule in COMPLETION_RULES}
+        seen_visitors = 0
+        for visitor_id, events in per_visitor.items():
+            if visitor_id in control:
+                continue
+            first_seen: dict[int, int] = {}
+            for event in events:
+                if event.type in open_counts:
+                    open_counts[event.type][event.step.number].add(visitor_id)
+                if event.type == "guideSeen":
+                    number = event.step.number
+                    first_seen[number] = min(first_seen.get(number, event.timestamp), event.timestamp)
+            if not first_seen:
+                continue  # no guideSeen: no outcome (e.g. a guideTimeout only)
+            seen_visitors += 1
+            steps_reached = _closed_funnel(first_seen, n_steps)
+            for number in range(1, steps_reached + 1):
+                reached_counts[number] += 1
+            entered_at = first_seen.get(1) if steps_reached >= 1 else None
+            completed_at = {"last_step_seen": first_seen[last] if steps_reached == n_steps else None}
+            advanced_last = [e.timestamp for e in events if e.type == "guideAdvanced" and e.step.number == last]
+            completed_at["last_step_advanced"] = (
+                min((t for t in advanced_last if t >= first_seen[last]), default=None)
+                if steps_reached == n_steps
+                else None
+            )
+            dismissed = any(e.type == "guideDismissed" for e in events)
+            snoozed = any(e.type == "guideSnoozed" for e in events)
+            record: dict[str, Any] = {
+                "guide_id": guide.guide_id,
+                "visitor_id": visitor_id,
+                "entered_at": entered_at,
+                "steps_reached": steps_reached,
+            }
+            for rule in COMPLETION_RULES:
+                done = completed_at[rule] is not None
+                outcome = "completed" if done else "dismissed" if dismissed else "snoozed" if snoozed else "in_progress"
+                outcomes[rule][outcome] += 1
+                completed[rule] += done
+                suffix = "" if rule == "last_step_seen" else "_last_step_advanced"
+                record[f"outcome{suffix}"] = outcome
+                record[f"completed_at{suffix}"] = completed_at[rule]
+                record[f"time_to_complete_ms{suffix}"] = (
+                    completed_at[rule] - entered_at if done and entered_at is not None else None
+                )
+            visitors_out.append(record)
+        for step in guide.steps:
+            number = step.number
+            reached = reached_counts[number]
+            following = reached_counts[number + 1] if number < n_steps else None
+            steps_out.append(
+                {
+                    "guide_id": guide.guide_id,
+                    "guide_step_id": step.step_id,
+                    "step_number": number,
+                    "visitors_seen": len(open_counts["guideSeen"][number]),
+                    "visitors_advanced": len(open_counts["guideAdvanced"][number]),
+                    "visitors_dismissed": len(open_counts["guideDismissed"][number]),
+                    "visitors_reached": reached,
+                    "step_conversion": _ratio(following, reached) if following is not None else None,
+                    "cumulative_conversion": _ratio(reached, reached_counts[1]),
+                    "drop_off": reached - (following if following is not None else completed["last_step_seen"]),
+                    "drop_off_last_step_advanced": reached
+                    - (following if following is not None else completed["last_step_advanced"]),
+                }
+            )
+        guides_out.append(
+            {
+                "guide_id": guide.guide_id,
+                "app_id": guide.app_id,
+                "name": guide.name,
+                "steps": n_steps,
+                "control_visitors": len(control),
+                "visitors_seen": seen_visitors,
+                "entered": reached_counts[1],
+                "completed_last_step_seen": completed["last_step_seen"],
+                "completed_last_step_advanced": completed["last_step_advanced"],
+                "outcomes_last_step_seen": outcomes["last_step_seen"],
+                "outcomes_last_step_advanced": outcomes["last_step_advanced"],
+            }
+        )
+    return guides_out, steps_out, visitors_out
 
 
 def guide_steps(world: World) -> list[dict[str, Any]]:
-    """Per guide step: distinct visitors with a guideSeen, guideAdvanced and guideDismissed event on that step."""
-    seen: dict[str, set[str]] = defaultdict(set)
-    advanced: dict[str, set[str]] = defaultdict(set)
-    dismissed: dict[str, set[str]] = defaultdict(set)
-    by_type = {"guideSeen": seen, "guideAdvanced": advanced, "guideDismissed": dismissed}
-    for event in world.guide_events:
-        target = by_type.get(event.type)
-        if target is not None:
-            target[event.step.step_id].add(event.visitor.visitor_id)
-    return [
-        {
-            "guide_id": guide.guide_id,
-            "guide_step_id": step.step_id,
-            "step_number": step.number,
-            "visitors_seen": len(seen[step.step_id]),
-            "visitors_advanced": len(advanced[step.step_id]),
-            "visitors_dismissed": len(dismissed[step.step_id]),
-        }
-        for guide in world.guides
-        for step in guide.steps
-    ]
+    return guide_funnels(world)[1]
+
+
+# ------------------------------------------------------------------------------------------ polls
+
+
+def polls(world: World) -> list[dict[str, Any]]:
+    """Per poll; NPS polls follow `metric_nps` (each visitor's latest numeric response counts once)."""
+    by_poll: dict[str, list] = defaultdict(list)
+    for event in world.poll_events:
+        by_poll[event.poll.poll_id].append(event)
+    out = []
+    for guide in world.guides:
+        for poll in guide.polls:
+            events = by_poll.get(poll.poll_id, [])
+            record: dict[str, Any] = {
+                "guide_id": guide.guide_id,
+                "poll_id": poll.poll_id,
+                "poll_type": poll.kind,
+                "response_events": len(events),
+                "visitors": len({e.visitor.visitor_id for e in events}),
+            }
+            if poll.kind == "NPSRating":
+                latest: dict[str, tuple[int, int]] = {}
+                for event in events:
+                    if not event.response.strip().isdigit():
+                        continue
+                    previous = latest.get(event.visitor.visitor_id)
+                    if previous is None or event.timestamp >= previous[0]:
+                        latest[event.visitor.visitor_id] = (event.timestamp, int(event.response))
+                scores = [score for _, score in latest.values()]
+                promoters = sum(1 for s in scores if s >= 9)
+                detractors = sum(1 for s in scores if s <= 6)
+                record.update(
+                    responses=len(scores),
+                    promoters=promoters,
+                    passives=len(scores) - promoters - detractors,
+                    detractors=detractors,
+                    nps=100 * (promoters - detractors) / len(scores) if scores else None,
+                )
+            out.append(record)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ rows of a source
+
+
+def source_rows(
+    world: World, source: str, time_series: dict[str, Any] | None, app_ids: tuple[int, ...] | None = None
+) -> dict[str, Any]:
+    """The rows `source` returns for one window in the final state, before any pipeline operator.
+
+    `time_series` is a Pendo `timeSeries` object (needed for event sources, ignored for entities); `app_ids`
+    defaults to every app, as `expandAppIds("*")` asks.
+    """
+    final = View(world.seed, world.now_ms)
+    apps = app_ids if app_ids is not None else world.app_ids
+    time_window = None
+    if source in rows.ENTITY_SOURCES:
+        scope = apps if source in rows.APP_SCOPED_ENTITIES else None
+        results = list(rows.entity_rows(world, source, scope))
+    elif source in rows.EVENT_SOURCES:
+        time_window = timeseries.window(time_series, Context(world.clock, world.now_ms))
+        start, end = time_window.start_ms, time_window.end_ms
+        if source in rows.AGGREGATED_SOURCES:
+            results = list(rows.aggregated_rows(world, source, time_window.period, start, end, apps, final))
+        elif source == "guideEvents":
+            results = list(rows.guide_event_rows(world, start, end, apps, final))
+        else:
+            results = list(rows.poll_event_rows(world, start, end, apps, final))
+    else:
+        raise ValueError(f"unknown row source: {source}")
+    return {
+        "source": source,
+        "startTime": time_window.start_ms if time_window else 0,
+        "window": [time_window.start_ms, time_window.end_ms] if time_window else None,
+        "count": len(results),
+        "results": results,
+    }
