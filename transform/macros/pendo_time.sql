@@ -1,9 +1,33 @@
-{# Pendo speaks epoch milliseconds. These macros give the UTC instant and the local date in the subscription zone. #}
+{#
+    Pendo speaks epoch milliseconds and buckets days at local midnight of the subscription time zone. These macros
+    give calendar dates in that zone and date arithmetic through dbt's cross-database macros.
+#}
 
-{% macro pendo_epoch_ms_to_timestamp(column) -%}
-    to_timestamp({{ column }} / 1000.0)
+{#- The calendar date of a UTC timestamp in the subscription time zone (var `pendo_timezone`). -#}
+{% macro pendo_local_date_of_timestamp(timestamp_column) -%}
+    cast((({{ timestamp_column }}) at time zone 'UTC') at time zone '{{ var("pendo_timezone") }}' as date)
 {%- endmacro %}
 
+
+{#- The calendar date of an epoch-millisecond instant in the subscription time zone: how Pendo buckets days. -#}
 {% macro pendo_local_date(column) -%}
-    cast(({{ pendo_epoch_ms_to_timestamp(column) }} at time zone '{{ var("pendo_timezone") }}') as date)
+    {{ pendo_local_date_of_timestamp(pendo_epoch_ms_to_timestamp(column)) }}
+{%- endmacro %}
+
+
+{#- The Monday that starts the week of a date (ISO weeks, as in the retention and NPS marts). -#}
+{% macro pendo_week_start(date_column) -%}
+    {{ pendo_period_start('week', date_column) }}
+{%- endmacro %}
+
+
+{#- The first day of the week (Monday), month or quarter that contains a date. -#}
+{% macro pendo_period_start(period, date_column) -%}
+    cast({{ dbt.date_trunc(period, 'cast(' ~ date_column ~ ' as timestamp)') }} as date)
+{%- endmacro %}
+
+
+{#- `n` days after a date, as a date (`n` may be negative or an expression). -#}
+{% macro pendo_add_days(date_column, n) -%}
+    cast({{ dbt.dateadd('day', n, date_column) }} as date)
 {%- endmacro %}

@@ -16,21 +16,23 @@ renamed as (
         app_id,
         page_id,
 
-        ---------- dimensions
+        ---------- strings
         server as server_name,
         remote_ip,
         user_agent,
+        cast(parameters as {{ dbt.type_string() }}) as url_parameters,
 
         ---------- numerics
         num_events,
         num_minutes,
 
         ---------- booleans
-        left(visitor_id, 9) = '_PENDO_T_' as is_anonymous_visitor,
+        {{ pendo_is_anonymous_visitor('visitor_id') }} as is_anonymous_visitor,
 
         ---------- dates and timestamps
         {{ pendo_local_date('day') }} as activity_date,
         {{ pendo_epoch_ms_to_timestamp('day') }} as period_start_at,
+        {{ pendo_epoch_ms_to_timestamp('hour') }} as hour_start_at,
         {{ pendo_epoch_ms_to_timestamp('first_time') }} as first_event_at,
         {{ pendo_epoch_ms_to_timestamp('last_time') }} as last_event_at
 

@@ -13,6 +13,7 @@ renamed as (
         row_key as guide_event_id,
         guide_id,
         guide_step_id,
+        destination_step_id,
         visitor_id,
         nullif(account_id, '') as account_id,
         app_id,
@@ -34,12 +35,12 @@ renamed as (
         load_time,
 
         ---------- booleans
-        left(visitor_id, 9) = '_PENDO_T_' as is_anonymous_visitor,
+        {{ pendo_is_anonymous_visitor('visitor_id') }} as is_anonymous_visitor,
 
         ---------- dates and timestamps
         {{ pendo_local_date('guide_timestamp') }} as activity_date,
         {{ pendo_epoch_ms_to_timestamp('guide_timestamp') }} as occurred_at,
-        guide_timestamp as occurred_at_ms
+        {{ pendo_epoch_ms_to_timestamp('browser_time') }} as browser_time_at
 
     from source
 

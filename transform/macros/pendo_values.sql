@@ -1,0 +1,22 @@
+{#- A ratio as a double, null when the denominator is 0 (never an integer division, never a division error). -#}
+{% macro pendo_ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0)
+{%- endmacro %}
+
+
+{#- True for Pendo's anonymous visitors, whose ids start with `_PENDO_T_`. -#}
+{% macro pendo_is_anonymous_visitor(visitor_id) -%}
+    coalesce(left({{ visitor_id }}, 9) = '_PENDO_T_', false)
+{%- endmacro %}
+
+
+{#- The validated `pendo_guide_completion_rule` var: `last_step_seen` or `last_step_advanced`. -#}
+{% macro pendo_guide_completion_rule() -%}
+    {%- set rule = var('pendo_guide_completion_rule') -%}
+    {%- if rule not in ['last_step_seen', 'last_step_advanced'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var pendo_guide_completion_rule must be 'last_step_seen' or 'last_step_advanced', not '" ~ rule ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(rule) }}
+{%- endmacro %}
