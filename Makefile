@@ -19,7 +19,7 @@ export DBT_LOG_PATH := $(CURDIR)/transform/logs
 export DBT_TARGET_PATH := $(CURDIR)/transform/target
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help setup extract transform elt publish demo docs lint test clean
+.PHONY: help setup extract backfill transform elt publish demo docs freshness show dashboard lint test clean simulator
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ $(VENV)/.synced: pyproject.toml uv.lock
 
 extract: setup ## Pull Pendo into the pendo_raw dataset (dlt)
 	$(PY) -m extract $(if $(RESOURCES),--resources $(RESOURCES))
+
+backfill: setup ## Reload event days START..END (YYYY-MM-DD, both included) without moving the cursor
+	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD [RESOURCES=events,…]" >&2; exit 2; }
+	$(PY) -m extract --start $(START) --end $(END) $(if $(RESOURCES),--resources $(RESOURCES))
 
 transform: setup ## Build and test staging and marts (dbt build)
 	$(DBT) build $(DBT_ARGS)
@@ -53,6 +57,26 @@ docs: setup ## Generate dbt docs and serve them on localhost
 	$(DBT) docs generate $(DBT_ARGS)
 	$(DBT) docs serve $(DBT_ARGS) --host 127.0.0.1 --port $(or $(PORT),8080)
 
+freshness: setup ## Check that dlt loaded the raw tables recently (dbt source freshness)
+	$(DBT) source freshness $(DBT_ARGS)
+
+# See the data. `make show` and `make dashboard` look at the loaded pipeline (`make elt`); DEMO=1 looks at the demo's
+# (`make demo`) instead. PORT=… picks the port; HEADLESS=1 does not open a browser.
+SEE_PIPELINE = $(if $(DEMO),pendo_demo,$(or $(PIPELINE_NAME),pendo))
+SEE_DUCKDB_PATH = $(if $(DEMO),$(CURDIR)/demo.duckdb,$(DUCKDB_PATH))
+SEE_DLT_DATA_DIR = $(if $(DEMO),$(CURDIR)/.demo/dlt,$(DLT_DATA_DIR))
+
+show: setup ## dlt's pipeline dashboard on http://127.0.0.1:2718 (DEMO=1: the demo pipeline)
+	$(if $(SEE_DLT_DATA_DIR),DLT_DATA_DIR=$(SEE_DLT_DATA_DIR)) $(PY) -m dashboard.dlt_show --pipeline $(SEE_PIPELINE) \
+		--duckdb-path $(SEE_DUCKDB_PATH) --port $(or $(PORT),2718) $(if $(HEADLESS),--headless)
+
+dashboard: setup ## Dashboard of the marts on http://127.0.0.1:2719, read-only (DEMO=1: the demo data)
+	DUCKDB_PATH=$(SEE_DUCKDB_PATH) $(if $(DEMO),MARTS_DUCKDB_PATH=) $(VENV)/bin/marimo run dashboard/app.py \
+		--host 127.0.0.1 --port $(or $(PORT),2719) $(if $(HEADLESS),--headless)
+
+simulator: setup ## Serve the Pendo simulator on http://127.0.0.1:8111 (PORT=…, KEY=…, ARGS="--seed 2 --late-rows 0.1")
+	$(PY) -m pendo_simulator serve --host 127.0.0.1 --port $(or $(PORT),8111) --key $(or $(KEY),simulator-key) $(ARGS)
+
 lint: setup ## sqlfluff on the dbt models, ruff on the Python
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -62,4 +86,4 @@ test: setup ## Run the test suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean: ## Remove build artifacts and the demo data (keeps pendo.duckdb)
-	rm -rf transform/target transform/logs .demo demo.duckdb .pytest_cache .ruff_cache
+	rm -rf transform/target transform/logs .demo demo.duckdb demo_marts.duckdb .pytest_cache .ruff_cache

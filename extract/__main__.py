@@ -1,47 +1,144 @@
-"""`python -m extract`: run the extraction, reporting foreseeable faults in one line and a non-zero exit."""
+"""`python -m extract`: run the extraction, reporting foreseeable faults in one line and a non-zero exit.
+
+python -m extract                                   # regular run: every resource, incremental
+python -m extract --resources events,guides         # some resources
+python -m extract --start 2024-03-01 --end 2024-03-31   # backfill those days (both included), cursor untouched
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from dlt.pipeline.exceptions import PipelineStepFailed
-
-from extract.client import PendoAuthError
+from datetime import date
+from pathlib import Path
 
 NO_KEY = (
     "No Pendo integration key: set integration_key under [sources.pendo] in .dlt/secrets.toml "
     "or export SOURCES__PENDO__INTEGRATION_KEY (or try `make demo` to run against the simulator)."
 )
+EXIT_FAILED = 1
+EXIT_USAGE = 2
 
 
-def _root_cause(error: BaseException) -> BaseException:
-    while True:
-        nested = error.__cause__ or error.__context__
-        if nested is None or isinstance(error, PendoAuthError | ConfigFieldMissingException):
-            return error
-        error = nested
+class UsageError(Exception):
+    pass
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m extract",
+        description="Extract Pendo into pendo_raw.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument("--resources", help="comma-separated resources to extract (default: all)")
+    parser.add_argument("--start", type=_day, help="backfill: first day to reload (subscription time zone)")
+    parser.add_argument("--end", type=_day, help="backfill: last day to reload, included")
+    parser.add_argument("--summary-json", type=Path, help="also write the run summary as JSON to this file")
+    return parser
+
+
+def _selected(text: str | None, backfill: bool) -> list[str] | None:
+    from extract.tables import ALL_RESOURCES, EVENT_RESOURCES  # no dlt import: usage errors answer at once
+
+    if not text:
+        return None
+    names = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in ALL_RESOURCES]
+    if unknown:
+        raise UsageError(f"unknown resource {', '.join(unknown)}; choose from {', '.join(ALL_RESOURCES)}")
+    if backfill and (entities := [name for name in names if name not in EVENT_RESOURCES]):
+        raise UsageError(
+            f"a backfill reloads event resources only ({', '.join(EVENT_RESOURCES)}), not {', '.join(entities)}; "
+            "entities are read whole on every regular run"
+        )
+    return names
+
+
+def _known_cause(error: BaseException) -> BaseException | None:
+    """The first error in the chain that this module knows how to explain in one line."""
+    from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
+
+    from extract.arrow_rows import UnexpectedValue
+    from extract.client import PendoError
+    from extract.keyset import KeysetStuck
+    from extract.settings import ConfigError
+
+    known = (
+        ConfigFieldMissingException,
+        ConfigValueCannotBeCoercedException,
+        ConfigError,
+        PendoError,
+        KeysetStuck,
+        UnexpectedValue,
+    )
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, known):
+            return current
+        if "Could not set lock on file" in str(current):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _one_line(cause: BaseException) -> str:
+    from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
+
+    if isinstance(cause, ConfigFieldMissingException):
+        if "integration_key" in cause.fields:
+            return NO_KEY
+        return f"missing setting: {', '.join(cause.fields)} under [sources.pendo]"
+    if isinstance(cause, ConfigValueCannotBeCoercedException):
+        return f"invalid value {cause.field_value!r} for {cause.field_name}: expected {cause.hint}"
+    text = str(cause)
+    if "Could not set lock on file" in text:
+        return (
+            "extract failed: another process holds the DuckDB file (a DuckDB shell, a notebook, a BI tool or dbt); "
+            "close it and run again"
+        )
+    return f"extract failed: {text.splitlines()[0] if text else type(cause).__name__}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m extract", description="Extract Pendo into pendo_raw.")
-    parser.add_argument("--resources", help="comma-separated resources to extract (default: all)")
-    args = parser.parse_args(argv)
-    resources = [r.strip() for r in args.resources.split(",") if r.strip()] if args.resources else None
+    args = _parser().parse_args(argv)
+    if (args.start is None) != (args.end is None):
+        print("a backfill needs both --start and --end (make backfill START=… END=…)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.start and args.start > args.end:
+        print(f"a backfill's --start ({args.start}) is after its --end ({args.end})", file=sys.stderr)
+        return EXIT_USAGE
+    backfill = (args.start, args.end) if args.start else None
+    try:
+        resources = _selected(args.resources, backfill is not None)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
 
     from extract.pipeline import run
+    from extract.progress import summary_text
 
     try:
-        info = run(resources)
-    except (ConfigFieldMissingException, PipelineStepFailed, PendoAuthError) as error:
-        cause = _root_cause(error)
-        if isinstance(cause, ConfigFieldMissingException) and "integration_key" in cause.fields:
-            print(NO_KEY, file=sys.stderr)
-        else:
-            print(f"extract failed: {cause}".splitlines()[0], file=sys.stderr)
-        return 1
-    print(info)
+        summary = run(resources, backfill)
+    except Exception as error:
+        cause = _known_cause(error)
+        if cause is None:
+            raise
+        print(_one_line(cause), file=sys.stderr)
+        return EXIT_FAILED
+    print(summary_text(summary))
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
     return 0
 
 

@@ -1,52 +1,192 @@
-"""HTTP access to one Pendo host: auth, retries (from dlt's `[runtime]` settings) and streamed aggregation rows."""
+"""HTTP access to one Pendo host: auth, dlt's retries, error classification, and streamed aggregation rows.
+
+Retries come from dlt's `Client` and the `[runtime]` settings (request_max_attempts, request_backoff_factor,
+request_max_retry_delay, request_timeout): 429 (honouring Retry-After), 5xx and failed connections are retried;
+401/403 never are. Two answers are not retried but reported to the caller, which splits the window instead:
+a server error that says the query was too large or too slow, and a read timeout.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 import ijson
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
+from requests import ConnectionError as RequestsConnectionError
+from requests import ReadTimeout, Response
+from requests.adapters import HTTPAdapter
+from requests.exceptions import ChunkedEncodingError
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ReadTimeoutError
+
+from extract.queries import Stage, request_body
 
 KEY_HEADER = "x-pendo-integration-key"
 AGGREGATION_PATH = "api/v1/aggregation"
+# Bodies of answers that mean "this query is too big or too slow for Pendo": split the window, don't retry.
+_TOO_LARGE = re.compile(r"exceed|memory|too (large|big|many)|time[ -]?out|timed out|size limit", re.IGNORECASE)
+_SPLIT_STATUSES = (HTTPStatus.REQUEST_TIMEOUT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.GATEWAY_TIMEOUT)
+_MESSAGE_CHARS = 160
 
 
-class PendoAuthError(Exception):
+class PendoError(Exception):
+    """A foreseeable failure talking to Pendo; the message is one line and never contains the key."""
+
+
+class PendoAuthError(PendoError):
     """The key was refused (401/403): it is wrong, revoked, or belongs to another region's host."""
+
+
+class PendoUnreachable(PendoError):
+    """No connection to the host, even after dlt's retries."""
+
+
+class PendoRequestError(PendoError):
+    """Pendo rejected a request, or kept failing after every retry."""
+
+
+class WindowTooLarge(PendoError):
+    """Pendo said the query was too large or too slow, or it did not answer in time: ask for less."""
+
+
+class ResponseInterrupted(PendoError):
+    """The connection dropped in the middle of a response body."""
+
+
+@dataclass
+class RequestCounts:
+    """Requests asked for and HTTP attempts made (dlt's retries are the difference)."""
+
+    requests: int = 0
+    attempts: int = 0
+    resent: int = 0  # requests sent again because a response was cut off mid-body
+
+    @property
+    def retries(self) -> int:
+        return max(0, self.attempts - self.requests) + self.resent
+
+
+class _CountingAdapter(HTTPAdapter):
+    """Counts every attempt, including the ones dlt's retry wrapper repeats."""
+
+    def __init__(self, counts: RequestCounts) -> None:
+        super().__init__()
+        self.counts = counts
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        self.counts.attempts += 1
+        return super().send(request, *args, **kwargs)
+
+
+def is_too_large(status: int, text: str) -> bool:
+    """An answer that asks for a smaller window: a timeout status, or an error body about size or time."""
+    if status in _SPLIT_STATUSES:
+        return True
+    return status >= 400 and status not in (401, 403, 429) and bool(_TOO_LARGE.search(text))
+
+
+def _retry_server_error(response: Response | None, exception: BaseException | None) -> bool:
+    """dlt retries 429 by status; 5xx are retried here unless they say the query was too large or too slow."""
+    if response is None or not 500 <= response.status_code < 600:
+        return False
+    return not is_too_large(response.status_code, response.text)
+
+
+def one_line(text: str) -> str:
+    """A short single line from an error body (HTML gateway pages included)."""
+    plain = re.sub(r"<[^>]+>", " ", text)
+    plain = " ".join(plain.split())
+    return plain[:_MESSAGE_CHARS] + ("…" if len(plain) > _MESSAGE_CHARS else "")
+
+
+def _detail(status: int, text: str) -> str:
+    if text.strip():
+        return one_line(text)
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "no message"
 
 
 class PendoClient:
     """Posts aggregation requests and yields their result rows as they stream in."""
 
-    def __init__(self, base_url: str, integration_key: str) -> None:
+    def __init__(self, base_url: str, integration_key: str, counts: RequestCounts | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc
+        self.counts = counts or RequestCounts()
+        http = Client(
+            raise_for_status=False,
+            status_codes=(HTTPStatus.TOO_MANY_REQUESTS,),
+            exceptions=(RequestsConnectionError, ChunkedEncodingError),  # a ReadTimeout splits the window instead
+            retry_condition=_retry_server_error,
+        )
+        session = http.session
+        adapter = _CountingAdapter(self.counts)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         # The key travels in an auth hook, not in the client's default headers, so that dlt's request logging
         # (which prints headers at DEBUG level) can never show it.
         self._rest = RESTClient(
             base_url=self.base_url,
             headers={"content-type": "application/json"},
             auth=APIKeyAuth(name=KEY_HEADER, api_key=integration_key, location="header"),
-            session=Client(raise_for_status=False).session,
+            session=session,
         )
 
-    def aggregate(self, pipeline: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def aggregate(self, pipeline: list[Stage]) -> Iterator[dict[str, Any]]:
         """POST one aggregation and yield its result rows, parsed incrementally from the socket."""
-        body = {"response": {"mimeType": "application/json"}, "request": {"pipeline": pipeline}}
-        response = self._rest.post(AGGREGATION_PATH, json=body, stream=True)
-        if response.status_code in (401, 403):
-            response.close()
-            raise PendoAuthError(
-                f"Pendo refused the integration key ({response.status_code}) at {self.base_url}: the key is "
-                "invalid or revoked, or it belongs to another region's host"
-            )
-        response.raise_for_status()
+        response = self._send("POST", AGGREGATION_PATH, json=request_body(pipeline), stream=True)
         response.raw.decode_content = True
-        return _rows(response)
+        return self._rows(response)
 
+    def get_json(self, path: str) -> Any:
+        """GET a small JSON document (the metadata schemas)."""
+        response = self._send("GET", path)
+        try:
+            return response.json()
+        except ValueError:
+            raise PendoRequestError(f"{self.host} answered GET /{path} with a body that is not JSON") from None
 
-def _rows(response: Any) -> Iterator[dict[str, Any]]:
-    with response:
-        yield from ijson.items(response.raw, "results.item", use_float=True)
+    def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+        self.counts.requests += 1
+        attempts_before = self.counts.attempts
+        try:
+            response = self._rest.request(path, method=method, **kwargs)  # type: ignore[arg-type]
+        except ReadTimeout:
+            raise WindowTooLarge("no answer within the request timeout") from None
+        except (RequestsConnectionError, ChunkedEncodingError) as error:
+            attempts = self.counts.attempts - attempts_before
+            reason = type(error).__name__
+            raise PendoUnreachable(f"cannot reach {self.host} ({reason}) after {attempts} attempts") from None
+        if response.ok:
+            return response
+        with response:
+            status, text = response.status_code, response.text
+        if status in (401, 403):
+            raise PendoAuthError(
+                f"Pendo refused the integration key ({status}) at {self.host}: the key is invalid or revoked, "
+                "or it belongs to another region's host (set sources.pendo.region or base_url)"
+            )
+        if is_too_large(status, text):
+            raise WindowTooLarge(f"{status} {one_line(text)}".strip())
+        attempts = " after every retry" if status == 429 or status >= 500 else ""
+        raise PendoRequestError(
+            f"{self.host} answered {method} /{path} with {status}{attempts}: {_detail(status, text)}"
+        )
+
+    def _rows(self, response: Response) -> Iterator[dict[str, Any]]:
+        with response:
+            try:
+                yield from ijson.items(response.raw, "results.item", use_float=True)
+            except (ReadTimeoutError, TimeoutError):
+                raise WindowTooLarge("the response stalled for longer than the request timeout") from None
+            except (Urllib3Error, ChunkedEncodingError, ijson.IncompleteJSONError, OSError) as error:
+                raise ResponseInterrupted(f"the response was cut off ({type(error).__name__})") from None

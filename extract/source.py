@@ -1,141 +1,98 @@
-"""The `pendo` dlt source: one resource per Pendo row source, landed in `pendo_raw`."""
+"""The `pendo` dlt source: every Pendo Engage resource, landed in `pendo_raw`.
+
+dbt reads the tables as declared in transform/models/staging/pendo/_pendo__sources.yml.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import dlt
-from dlt.sources import DltResource
+from dlt.common.configuration import resolve_configuration
+from dlt.common.configuration.specs import RuntimeConfiguration
+from dlt.extract.resource import DltResource
 
-from extract.client import PendoClient
-
-ALL_APPS = 'expandAppIds("*")'
-DAY_MS = 86_400_000
-
-
-def row_key(*values: Any) -> str:
-    """A deterministic key over every field of a row's grain (Pendo gives aggregated rows no id)."""
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _epoch_ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def _now_ms() -> int:
-    return _epoch_ms(datetime.now(UTC))
+from extract.client import PendoClient, RequestCounts
+from extract.entity_resources import (
+    ENTITIES,
+    METADATA_SCHEMAS,
+    EntityContext,
+    entity_resource,
+    metadata_schema_resource,
+)
+from extract.event_resources import EventContext, event_resource
+from extract.plan import RunPlan
+from extract.progress import Progress
+from extract.settings import ConfigError, Settings, extraction_now, parse_settings
+from extract.tables import EVENT_TABLES
+from extract.windows import to_ms
 
 
-@dlt.source(name="pendo", max_table_nesting=1)
+# max_table_nesting = 2: guide steps and polls (and page rules) become child tables whose own objects are flattened
+# (`attributes__type`); lists inside them stay JSON. Settings are typed `Any` with text defaults on purpose: dlt passes
+# the raw value through and settings.py checks it, so a bad value gets a one-line message naming its key.
+@dlt.source(name="pendo", max_table_nesting=2)
 def pendo(
     integration_key: str = dlt.secrets.value,
-    base_url: str = "https://app.pendo.io",
-    start_date: str = "2024-01-01",
+    region: Any = "us",
+    base_url: Any = None,
+    start_date: Any = "2024-01-01",
+    period: Any = "day",
+    window: Any = "1d",
+    lookback: Any = "10d",
+    horizon: Any = "8h",
+    page_size: Any = "50000",
+    app_ids: Any = "*",
+    include_anonymous: Any = "true",
+    timezone: Any = None,
+    rows_per_load: Any = "2000000",
+    plan: RunPlan | None = None,
+    progress: Progress | None = None,
 ) -> list[DltResource]:
-    """Pendo Engage through the Aggregation API."""
-    client = PendoClient(base_url, integration_key)
-    start = date.fromisoformat(str(start_date))
-    return [events(client, start), guide_events(client, start), guides(client)]
-
-
-def _day_probes(start: date, state: dict[str, Any]) -> Iterator[int]:
-    """One instant inside each day from the cursor to now. Pendo truncates `first` to the start of its day bucket
-    in the subscription's time zone, so probing at noon UTC asks for exactly one local day."""
-    day = date.fromisoformat(state.get("next_day", start.isoformat()))
-    today = datetime.now(UTC).date()
-    while day <= today:
-        yield _epoch_ms(datetime.combine(day, time(12), tzinfo=UTC))
-        day += timedelta(days=1)
-
-
-def events(client: PendoClient, start: date) -> DltResource:
-    @dlt.resource(
-        name="events",
-        write_disposition="merge",
-        primary_key="row_key",
-        columns={"parameters": {"data_type": "json"}},
+    """Pendo Engage through the Aggregation API. Every setting is checked here, before any request."""
+    if not str(integration_key or "").strip():
+        raise ConfigError("sources.pendo.integration_key is empty: set it in .dlt/secrets.toml or the environment")
+    settings = parse_settings(
+        region=region,
+        base_url=base_url,
+        start_date=start_date,
+        period=period,
+        window=window,
+        lookback=lookback,
+        horizon=horizon,
+        page_size=page_size,
+        app_ids=app_ids,
+        include_anonymous=include_anonymous,
+        timezone=timezone,
+        rows_per_load=rows_per_load,
     )
-    def events_resource() -> Iterator[dict[str, Any]]:
-        state = dlt.current.resource_state()
-        for probe in _day_probes(start, state):
-            pipeline = [
-                {
-                    "source": {
-                        "events": {"appId": ALL_APPS},
-                        "timeSeries": {"period": "dayRange", "first": probe, "count": 1},
-                    }
-                },
-            ]
-            for row in client.aggregate(pipeline):
-                row["row_key"] = row_key(
-                    row.get("appId"),
-                    row.get("visitorId"),
-                    row.get("accountId"),
-                    row.get("server"),
-                    row.get("remoteIp"),
-                    row.get("userAgent"),
-                    row.get("day"),
-                    row.get("hour"),
-                    row.get("pageId"),
-                    row.get("parameters"),
-                )
-                yield row
-        state["next_day"] = (datetime.now(UTC).date()).isoformat()
+    plan = plan or RunPlan()
+    progress = progress or Progress()
+    if plan.settings is None:  # the first load of an invocation fixes "now" for all of its loads
+        plan.settings = settings
+        plan.now_ms = to_ms(extraction_now())
+    _check_period_unchanged(settings)
 
-    return events_resource()
+    def client(counts: RequestCounts) -> PendoClient:
+        return PendoClient(settings.base_url, integration_key, counts)
+
+    max_attempts = resolve_configuration(RuntimeConfiguration()).request_max_attempts
+    events = EventContext(plan=plan, progress=progress, client=client, max_attempts=max_attempts)
+    entities = EntityContext(settings=settings, progress=progress, client=client, max_attempts=max_attempts)
+    return [
+        *(event_resource(table, events) for table in EVENT_TABLES.values()),
+        *(entity_resource(spec, entities) for spec in ENTITIES.values()),
+        *(metadata_schema_resource(name, kind, entities) for name, kind in METADATA_SCHEMAS.items()),
+    ]
 
 
-def guide_events(client: PendoClient, start: date) -> DltResource:
-    @dlt.resource(
-        name="guide_events",
-        write_disposition="merge",
-        primary_key="row_key",
-        columns={"account_ids": {"data_type": "json"}},
-    )
-    def guide_events_resource() -> Iterator[dict[str, Any]]:
-        state = dlt.current.resource_state()
-        lo = int(state.get("next_ms", _epoch_ms(datetime.combine(start, time(0), tzinfo=UTC))))
-        now = _now_ms() // 3_600_000 * 3_600_000
-        while lo < now:
-            hi = min(lo + DAY_MS, now)
-            pipeline = [
-                {
-                    "source": {
-                        "guideEvents": {"appId": ALL_APPS},
-                        "timeSeries": {"period": "hourRange", "first": lo, "last": hi - 1},
-                    }
-                },
-            ]
-            for row in client.aggregate(pipeline):
-                row["row_key"] = row_key(
-                    row.get("appId"),
-                    row.get("visitorId"),
-                    row.get("accountId"),
-                    row.get("guideTimestamp"),
-                    row.get("guideId"),
-                    row.get("guideStepId"),
-                    row.get("type"),
-                    row.get("remoteIp"),
-                    row.get("userAgent"),
-                    row.get("serverName"),
-                    row.get("url"),
-                    row.get("pollId"),
-                )
-                yield row
-            lo = hi
-        state["next_ms"] = lo
-
-    return guide_events_resource()
-
-
-def guides(client: PendoClient) -> DltResource:
-    @dlt.resource(name="guides", write_disposition="merge", primary_key="id")
-    def guides_resource() -> Iterator[dict[str, Any]]:
-        yield from client.aggregate([{"source": {"guides": {"appId": ALL_APPS}}}])
-
-    return guides_resource()
+def _check_period_unchanged(settings: Settings) -> None:
+    """Day and hour rows have different grains: mixing them in one table would double every metric."""
+    resources = dlt.current.source_state().get("resources", {})
+    for name, table in EVENT_TABLES.items():
+        loaded = resources.get(name, {}).get("period")
+        if table.aggregated and loaded not in (None, settings.period):
+            raise ConfigError(
+                f"sources.pendo.period is {settings.period} but {name} was loaded with period = {loaded}; "
+                "keep the period, or load into a new dataset (PIPELINE_NAME and a fresh database)"
+            )

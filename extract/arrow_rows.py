@@ -1,0 +1,138 @@
+"""Rows to Arrow: the merge key of each row, and column-wise conversion to a pinned Arrow schema.
+
+dlt loads Arrow tables without its per-row normalizer, which is what makes the extractor fast
+(../shared/notes/toolchain.md §4: ~110k rows/s against ~27k for dicts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import orjson
+import pyarrow as pa
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from extract.tables import ARROW_TYPES, BIGINT, BOOL, DOUBLE, JSON, ROW_KEY, TEXT, EventTable
+
+_KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+KEY_SLOT = "\x00row_key"  # a row's key, computed once, kept in the row for keyset paging and the conversion
+_naming = NamingConvention()
+
+
+class UnexpectedValue(ValueError):
+    """A value that cannot be stored in its pinned column type."""
+
+
+def row_key(values: list[Any]) -> str:
+    """A deterministic 128-bit hex key over `values`: the JSON array of them, object keys sorted, BLAKE2b."""
+    try:
+        text = orjson.dumps(values, option=_KEY_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):  # integers wider than 64 bits
+        text = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def cached_row_key(row: dict[str, Any], key_fields: tuple[str, ...]) -> str:
+    key = row.get(KEY_SLOT)
+    if key is None:
+        key = row[KEY_SLOT] = row_key([row.get(f) for f in key_fields])
+    return key
+
+
+def to_json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False)
+
+
+class ArrowConverter:
+    """Turns batches of one table's rows into Arrow tables with its pinned schema.
+
+    Fields Pendo sends that the spec does not know yet are kept, as text columns (JSON text for non-strings), so
+    nothing is dropped and their type can never change later; dbt staging casts them if it needs them.
+    """
+
+    def __init__(self, table: EventTable) -> None:
+        self.table = table
+        self._known = {f.source for f in table.fields} | {KEY_SLOT}
+        self._json_fields = tuple(f.source for f in table.fields if f.kind == JSON)
+        self._extras: dict[str, str] = {}  # Pendo field -> column, in order of first appearance
+        # The fast path: pyarrow turns the row dicts into a struct array in C++ (keys it does not know are ignored).
+        self._struct = pa.struct(
+            [pa.field(KEY_SLOT, pa.string())] + [pa.field(f.source, ARROW_TYPES[f.kind]) for f in table.fields]
+        )
+        self._names = [ROW_KEY, *(f.column for f in table.fields)]
+        self._schema = pa.schema(
+            [pa.field(ROW_KEY, pa.string(), nullable=False)]
+            + [pa.field(f.column, ARROW_TYPES[f.kind]) for f in table.fields]
+        )
+
+    def convert(self, rows: list[dict[str, Any]]) -> pa.Table:
+        """The rows as one Arrow table (the rows' JSON fields are replaced by their JSON text on the way)."""
+        key_fields = self.table.key_fields
+        for row in rows:
+            cached_row_key(row, key_fields)  # before JSON fields turn into text: the key hashes the values
+            for name in self._json_fields:
+                value = row.get(name)
+                if value is not None and not isinstance(value, str):
+                    row[name] = to_json_text(value)
+        try:
+            batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=self._struct))
+            table = pa.Table.from_batches([batch]).rename_columns(self._names).cast(self._schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+            table = self._convert_by_column(rows)  # a value of another type: coerce it, or say which one
+        for name in set().union(*rows) - self._known:
+            if name not in self._extras:
+                self._extras[name] = _naming.normalize_identifier(name)
+        for name, column in self._extras.items():
+            values = _array([row.get(name) for row in rows], TEXT, f"{self.table.name}.{name}")
+            table = table.append_column(pa.field(column, pa.string()), values)
+        return table
+
+    def _convert_by_column(self, rows: list[dict[str, Any]]) -> pa.Table:
+        arrays = [pa.array([row[KEY_SLOT] for row in rows], pa.string())]
+        for field in self.table.fields:
+            kind = TEXT if field.kind == JSON else field.kind  # JSON fields are text already
+            arrays.append(_array([row.get(field.source) for row in rows], kind, f"{self.table.name}.{field.source}"))
+        return pa.Table.from_arrays(arrays, schema=self._schema)
+
+
+def _array(values: list[Any], kind: str, where: str) -> pa.Array:
+    if kind == JSON:
+        return pa.array([to_json_text(v) for v in values], pa.string())
+    try:
+        return pa.array(values, ARROW_TYPES[kind])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        return pa.array([_coerce(v, kind, where) for v in values], ARROW_TYPES[kind])
+
+
+def _coerce(value: Any, kind: str, where: str) -> Any:
+    """The slow path for a batch whose values are not all of the pinned type (numbers sent as strings, …)."""
+    if value is None:
+        return None
+    if kind == TEXT:
+        return value if isinstance(value, str) else to_json_text(value)
+    try:
+        if kind == BIGINT:
+            if isinstance(value, int):
+                return int(value)
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, str | bool):
+                return int(value)
+        elif kind == DOUBLE:
+            return float(value)
+        elif kind == BOOL:
+            text = str(value).strip().lower()
+            if text in ("true", "1"):
+                return True
+            if text in ("false", "0"):
+                return False
+    except ValueError:
+        pass
+    raise UnexpectedValue(f"{where}: Pendo sent {value!r}, which is not a {kind}")

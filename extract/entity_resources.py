@@ -1,0 +1,153 @@
+"""The entity resources: visitors, accounts, pages, features, guides, track types and the two metadata schemas.
+
+Entities are read whole on every run (keyset-paged on their id, merged on it), so a changed name, rule or metadata
+value is always current. They are yielded as dicts: dlt flattens nested metadata into `metadata__<group>__<field>`
+columns (new custom fields become new columns) and turns guide steps, guide polls and page rules into child tables
+that keep the list order in `_dlt_list_idx`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+
+from extract.client import PendoClient, PendoRequestError, RequestCounts, ResponseInterrupted, WindowTooLarge
+from extract.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
+from extract.progress import Progress
+from extract.queries import app_id_param, paged
+from extract.settings import Settings
+from extract.tables import (
+    ACCOUNT_COLUMNS,
+    FEATURE_COLUMNS,
+    GUIDE_COLUMNS,
+    GUIDE_NESTED,
+    MERGE,
+    METADATA_SCHEMA_COLUMNS,
+    PAGE_COLUMNS,
+    PAGE_NESTED,
+    TRACK_TYPE_COLUMNS,
+    VISITOR_COLUMNS,
+)
+
+DICT_BATCH_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    name: str
+    source: str  # the aggregation row source
+    id_field: str
+    columns: dict[str, dict[str, Any]]
+    nested: dict[str, Any] | None = None
+    per_app: bool = True  # takes appId (visitors and accounts belong to the subscription, not to an app)
+
+
+ENTITIES: dict[str, EntitySpec] = {
+    spec.name: spec
+    for spec in (
+        EntitySpec("visitors", "visitors", "visitorId", VISITOR_COLUMNS, per_app=False),
+        EntitySpec("accounts", "accounts", "accountId", ACCOUNT_COLUMNS, per_app=False),
+        EntitySpec("pages", "pages", "id", PAGE_COLUMNS, PAGE_NESTED),
+        EntitySpec("features", "features", "id", FEATURE_COLUMNS),
+        EntitySpec("track_types", "trackTypes", "id", TRACK_TYPE_COLUMNS),
+        EntitySpec("guides", "guides", "id", GUIDE_COLUMNS, GUIDE_NESTED),
+    )
+}
+METADATA_SCHEMAS = {"visitor_metadata_schema": "visitor", "account_metadata_schema": "account"}
+
+
+@dataclass
+class EntityContext:
+    settings: Settings
+    progress: Progress
+    client: Callable[[RequestCounts], PendoClient]
+    max_attempts: int  # dlt's request_max_attempts, reused for responses cut off mid-body
+
+
+def _source_params(spec: EntitySpec, settings: Settings) -> Any:
+    if spec.name == "visitors":
+        return None if settings.include_anonymous else {"identified": True}
+    if spec.per_app:
+        return {"appId": app_id_param(settings.app_ids)}
+    return None
+
+
+def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
+    primary_key = {"visitorId": "visitor_id", "accountId": "account_id"}.get(spec.id_field, spec.id_field)
+
+    @dlt.resource(
+        name=spec.name,
+        write_disposition=MERGE,
+        primary_key=primary_key,
+        columns=spec.columns,
+        nested_hints=spec.nested,
+    )
+    def read_entities() -> Iterator[list[dict[str, Any]]]:
+        stats = context.progress.table(spec.name)
+        client = context.client(stats.counts)
+        base = [{"source": {spec.source: _source_params(spec, context.settings)}}]
+        sort = [spec.id_field]
+
+        def query(bound: Bound | None, limit: int) -> Iterator[dict[str, Any]]:
+            stats.pages += 1
+            return client.aggregate(paged(base, keyset_condition(sort, bound), sort, limit))
+
+        def identity(row: dict[str, Any]) -> Any:
+            return field_value(row, spec.id_field)
+
+        position, interrupted = Position(), 0
+        while True:
+            pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
+            try:
+                for batch in batches(pager.rows(), DICT_BATCH_ROWS):
+                    stats.rows += len(batch)
+                    context.progress.note(stats)
+                    yield batch
+                break
+            except ResponseInterrupted:  # resume after the last row handed over, like the event tables
+                interrupted += 1
+                stats.counts.resent += 1
+                if interrupted >= context.max_attempts:
+                    raise
+                position = pager.position()
+            except WindowTooLarge as error:
+                raise PendoRequestError(f"{spec.name}: {error}; lower sources.pendo.page_size") from None
+        stats.done = True
+        context.progress.note(stats, force=True)
+
+    return read_entities
+
+
+def metadata_schema_resource(name: str, kind: str, context: EntityContext) -> DltResource:
+    """One row per metadata field of `GET /api/v1/metadata/schema/{visitor|account}`, replaced on every run."""
+
+    @dlt.resource(
+        name=name,
+        write_disposition="replace",
+        primary_key=("group_name", "field_name"),
+        columns=METADATA_SCHEMA_COLUMNS,
+    )
+    def read_schema() -> Iterator[list[dict[str, Any]]]:
+        stats = context.progress.table(name)
+        client = context.client(stats.counts)
+        stats.pages += 1
+        try:
+            document = client.get_json(f"api/v1/metadata/schema/{kind}")
+        except WindowTooLarge as error:
+            raise PendoRequestError(f"{name}: {error}") from None
+        rows = [
+            {"group_name": group, "field_name": field_name, **(descriptor if isinstance(descriptor, dict) else {})}
+            for group, fields in (document or {}).items()
+            if isinstance(fields, dict)
+            for field_name, descriptor in fields.items()
+        ]
+        stats.rows += len(rows)
+        stats.done = True
+        context.progress.note(stats, force=True)
+        yield rows
+
+    return read_schema

@@ -1,0 +1,239 @@
+"""The extractor's settings: every `[sources.pendo]` value parsed and checked before the first request.
+
+dlt resolves the raw values (config.toml, env vars such as `SOURCES__PENDO__LOOKBACK`); this module turns them
+into typed settings and rejects anything invalid with a one-line `ConfigError` that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Pendo's API host per region (../shared/notes/pendo-api.md §2). A key only works against its own region's host.
+REGION_HOSTS = {
+    "us": "https://app.pendo.io",
+    "us1": "https://us1.app.pendo.io",
+    "eu": "https://app.eu.pendo.io",
+    "jp": "https://app.jpn.pendo.io",
+    "au": "https://app.au.pendo.io",
+}
+PERIODS = ("day", "hour")
+DEFAULT_TIMEZONE = "America/New_York"
+TIMEZONE_ENV = "PENDO_TIMEZONE"  # the same variable the dbt project reads
+NOW_ENV = "EXTRACT_NOW"  # tests and reproducible demos pin the extractor's clock with an ISO 8601 instant
+MAX_PAGE_SIZE = 1_000_000
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class ConfigError(ValueError):
+    """An invalid setting. The message is one line that names the key and says what is expected."""
+
+
+@dataclass(frozen=True)
+class WindowSize:
+    """The length of one extraction window: whole local days (DST-aware) or whole hours."""
+
+    count: int
+    unit: str  # "day" or "hour"
+
+    def __str__(self) -> str:
+        return f"{self.count}{self.unit[0]}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str
+    start_date: date
+    period: str
+    window: WindowSize
+    lookback: timedelta
+    horizon: timedelta
+    page_size: int
+    app_ids: tuple[int, ...] | None  # None: every app of the subscription (expandAppIds("*"))
+    include_anonymous: bool
+    timezone: str
+    rows_per_load: int
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+
+def parse_settings(
+    *,
+    region: Any,
+    base_url: Any,
+    start_date: Any,
+    period: Any,
+    window: Any,
+    lookback: Any,
+    horizon: Any,
+    page_size: Any,
+    app_ids: Any,
+    include_anonymous: Any,
+    timezone: Any,
+    rows_per_load: Any,
+) -> Settings:
+    """Check every value; the first invalid one raises `ConfigError`."""
+    period_value = _choice("period", period, PERIODS)
+    return Settings(
+        base_url=resolve_base_url(region, base_url),
+        start_date=_date("start_date", start_date),
+        period=period_value,
+        window=_window(window, period_value),
+        lookback=_duration("lookback", lookback),
+        horizon=_duration("horizon", horizon),
+        page_size=_positive_int("page_size", page_size, MAX_PAGE_SIZE),
+        app_ids=_app_ids(app_ids),
+        include_anonymous=_bool("include_anonymous", include_anonymous),
+        timezone=_timezone(timezone),
+        rows_per_load=_positive_int("rows_per_load", rows_per_load, 10**12),
+    )
+
+
+def resolve_base_url(region: Any, base_url: Any) -> str:
+    """`base_url` wins when set (Pendo Adopt, a proxy, the simulator); otherwise the region's host."""
+    if base_url not in (None, ""):
+        text = str(base_url).strip().rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            example = REGION_HOSTS["us"]
+            raise ConfigError(f"invalid sources.pendo.base_url {base_url!r}: expected an http(s) URL such as {example}")
+        return text
+    name = str(region if region is not None else "us").strip().lower()
+    if name not in REGION_HOSTS:
+        raise ConfigError(f"invalid sources.pendo.region {region!r}: expected one of {', '.join(REGION_HOSTS)}")
+    return REGION_HOSTS[name]
+
+
+def parse_duration(text: Any) -> timedelta:
+    """'90m', '8h', '10d', '2w' (or 0) as a timedelta; raises ValueError otherwise."""
+    if isinstance(text, bool):
+        raise ValueError(text)
+    if isinstance(text, int) and text == 0:
+        return timedelta(0)
+    match = _DURATION.match(str(text))
+    if not match:
+        if str(text).strip() == "0":
+            return timedelta(0)
+        raise ValueError(text)
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)[0].lower()])
+
+
+def _duration(key: str, value: Any) -> timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected a duration such as 8h, 10d or 0") from None
+
+
+def _window(value: Any, period: str) -> WindowSize:
+    try:
+        length = parse_duration(value)
+    except ValueError:
+        length = None
+    seconds = int(length.total_seconds()) if length is not None else 0
+    if seconds <= 0 or seconds % 3600:
+        raise ConfigError(f"invalid sources.pendo.window {value!r}: expected whole hours or days, such as 6h or 1d")
+    if seconds % 86400 == 0:
+        return WindowSize(seconds // 86400, "day")
+    if period == "day":
+        raise ConfigError(
+            f"invalid sources.pendo.window {value!r}: with period = day a window is whole days (1d, 7d, …)"
+        )
+    return WindowSize(seconds // 3600, "hour")
+
+
+def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower() if value is not None else ""
+    if text not in choices:
+        raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected one of {', '.join(choices)}")
+    return text
+
+
+def _date(key: str, value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected a date as YYYY-MM-DD") from None
+
+
+def _positive_int(key: str, value: Any, maximum: int) -> int:
+    try:
+        number = int(str(value).strip().replace("_", "")) if not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not 1 <= number <= maximum:
+        raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected a whole number from 1 to {maximum:,}")
+    return number
+
+
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected true or false")
+
+
+def _app_ids(value: Any) -> tuple[int, ...] | None:
+    """'*' (every app), a list of app ids, or a comma-separated string of them."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip().strip("[]")
+        items: list[Any] = [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        items = [value]
+    if items in ([], ["*"]):
+        return None
+    ids = []
+    for item in items:
+        try:
+            if isinstance(item, bool):
+                raise ValueError
+            ids.append(int(str(item).strip()))
+        except ValueError:
+            raise ConfigError(
+                f'invalid sources.pendo.app_ids {value!r}: expected "*" or a list of numeric app ids'
+            ) from None
+    return tuple(dict.fromkeys(ids))
+
+
+def _timezone(value: Any) -> str:
+    name = str(value).strip() if value not in (None, "") else os.environ.get(TIMEZONE_ENV) or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"invalid sources.pendo.timezone {name!r}: expected an IANA time zone such as America/New_York"
+        ) from None
+    return name
+
+
+def extraction_now() -> datetime:
+    """The instant the extractor treats as now: the real clock, or `EXTRACT_NOW` when a test pins it."""
+    pinned = os.environ.get(NOW_ENV)
+    if not pinned:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"invalid {NOW_ENV} {pinned!r}: expected an ISO 8601 instant") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
