@@ -10,6 +10,10 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt --no-use-colors
 DBT_ARGS := --project-dir transform --profiles-dir .
 
+# Where the data goes: duckdb (default) or postgres. One setting switches dlt's destination and dbt's target.
+DESTINATION ?= duckdb
+export DESTINATION
+export DBT_TARGET ?= $(DESTINATION)
 # One database file for dlt and dbt, always absolute so no tool creates a stray file elsewhere.
 DUCKDB_PATH ?= pendo.duckdb
 override DUCKDB_PATH := $(abspath $(DUCKDB_PATH))
@@ -45,7 +49,7 @@ transform: setup ## Build and test staging and marts (dbt build)
 elt: ## Extract, then transform, then publish the marts for BI tools
 	$(MAKE) extract
 	$(MAKE) transform
-	$(MAKE) publish
+	$(if $(filter duckdb,$(DESTINATION)),$(MAKE) publish,@echo "marts are in Postgres schema marts; nothing to publish")
 
 publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace)
 	$(PY) scripts/publish.py

@@ -11,12 +11,12 @@ import logging
 import os
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import dlt
 from dlt.extract.source import DltSource
 
+from extract.destination import describe, loader_file_format, make_destination
 from extract.plan import RunPlan
 from extract.progress import Progress
 from extract.source import pendo
@@ -40,17 +40,12 @@ class _ExpectedWarnings(logging.Filter):
         return not any(text in message for text in self.QUIET)
 
 
-def duckdb_path() -> Path:
-    """The one database file shared with dbt: `DUCKDB_PATH`, resolved to an absolute path."""
-    return Path(os.environ.get("DUCKDB_PATH", "pendo.duckdb")).expanduser().resolve()
-
-
 def make_pipeline() -> dlt.Pipeline:
     """The pipeline. Its state and load packages live under dlt's `DLT_DATA_DIR` when that is set."""
     logging.getLogger("dlt").addFilter(_ExpectedWarnings())
     return dlt.pipeline(
         pipeline_name=os.environ.get("PIPELINE_NAME", DEFAULT_PIPELINE_NAME),
-        destination=dlt.destinations.duckdb(credentials=str(duckdb_path())),
+        destination=make_destination(),
         dataset_name=RAW_DATASET,
     )
 
@@ -75,9 +70,9 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
     loads = 0
     while True:
         started = time.monotonic()
-        pipeline.extract(source, loader_file_format="parquet")
+        pipeline.extract(source, loader_file_format=loader_file_format())
         stages["extract"] += time.monotonic() - started
-        progress.say(f"extracted; normalizing and loading into {duckdb_path()}")
+        progress.say(f"extracted; normalizing and loading into {describe()}")
         _normalize_and_load(pipeline, stages)
         loads += 1
         if not plan.deferred:
