@@ -7,7 +7,9 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PY := $(VENV)/bin/python
-DBT := $(VENV)/bin/dbt --no-use-colors
+# On Postgres, dbt runs with POSTGRES_* set from the connection dlt resolves (env, else .dlt/secrets.toml), so both
+# layers use one database and the password can live in secrets.toml (see extract/destination.py).
+DBT = $(if $(filter postgres,$(DBT_TARGET)),$(PY) -m extract.destination --) $(VENV)/bin/dbt --no-use-colors
 DBT_ARGS := --project-dir transform --profiles-dir .
 
 # Where the data goes: duckdb (default) or postgres. One setting switches dlt's destination and dbt's target.
@@ -49,9 +51,9 @@ transform: setup ## Build and test staging and marts (dbt build)
 elt: ## Extract, then transform, then publish the marts for BI tools
 	$(MAKE) extract
 	$(MAKE) transform
-	$(if $(filter duckdb,$(DESTINATION)),$(MAKE) publish,@echo "marts are in Postgres schema marts; nothing to publish")
+	$(MAKE) publish
 
-publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace)
+publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace; not on Postgres)
 	$(PY) scripts/publish.py
 
 demo: setup ## Run the whole ELT against the local Pendo simulator into demo.duckdb

@@ -1,15 +1,27 @@
 """Where the raw rows go: DuckDB (the default) or Postgres, chosen by `DESTINATION`.
 
-The same variable picks dbt's target in the Makefile, so one setting switches both layers. Postgres connection
-settings come from `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_USER`, `POSTGRES_PASSWORD` and `POSTGRES_DB`, which
-dbt's `postgres` output in profiles.yml reads too.
+The same variable picks dbt's target in the Makefile, so one setting switches both layers.
+
+Postgres connection settings, in order of precedence:
+1. `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_USER`, `POSTGRES_PASSWORD`, `POSTGRES_DB` (what dbt's `postgres`
+   output in profiles.yml reads);
+2. dlt's own `[destination.postgres.credentials]` (in `.dlt/secrets.toml`, or `DESTINATION__POSTGRES__CREDENTIALS…`
+   variables), as fields or as one `postgresql://…` string;
+3. a local server: 127.0.0.1, 5432, user postgres, no password, database test.
+
+dbt cannot read secrets.toml, so on Postgres the Makefile runs dbt through `python -m extract.destination -- dbt …`,
+which sets the POSTGRES_* variables of dbt's process from the same resolved settings: both layers always connect to
+the same database, and the password is only ever passed in the environment of that one process, never printed.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import NamedTuple
 
+from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination import Destination
 from dlt.destinations import duckdb, postgres
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
@@ -17,6 +29,21 @@ from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 from extract.settings import ConfigError
 
 DESTINATIONS = ("duckdb", "postgres")
+
+
+class PostgresSetting(NamedTuple):
+    field: str  # the field of dlt's PostgresCredentials
+    variable: str  # the environment variable dbt's profile reads
+    default: str
+
+
+POSTGRES_SETTINGS = (
+    PostgresSetting("host", "POSTGRES_HOST", "127.0.0.1"),
+    PostgresSetting("port", "POSTGRES_PORT", "5432"),
+    PostgresSetting("username", "POSTGRES_USER", "postgres"),
+    PostgresSetting("password", "POSTGRES_PASSWORD", ""),
+    PostgresSetting("database", "POSTGRES_DB", "test"),
+)
 
 
 def destination_name() -> str:
@@ -31,13 +58,39 @@ def duckdb_path() -> Path:
     return Path(os.environ.get("DUCKDB_PATH", "pendo.duckdb")).expanduser().resolve()
 
 
+def _configured_postgres_credentials() -> PostgresCredentials:
+    """Whatever dlt's providers hold under `destination.postgres.credentials` (fields left unset are None)."""
+    try:
+        return postgres().configuration(None, accept_partial=True).credentials or PostgresCredentials()
+    except ConfigurationException:
+        # dlt's own message may quote the value, and a connection string holds the password: say what is expected.
+        raise ConfigError(
+            "invalid [destination.postgres.credentials]: expected the fields host, port, username, password and "
+            "database, or one string postgresql://username:password@host:port/database"
+        ) from None
+
+
+def postgres_settings() -> dict[str, str]:
+    """The Postgres connection as the POSTGRES_* variables: environment, else dlt's settings, else local defaults."""
+    configured = _configured_postgres_credentials()
+    settings = {}
+    for setting in POSTGRES_SETTINGS:
+        value = os.environ.get(setting.variable)
+        if value is None:
+            dlt_value = getattr(configured, setting.field, None)
+            value = setting.default if dlt_value is None else str(dlt_value)
+        settings[setting.variable] = value
+    if not settings["POSTGRES_PORT"].strip().isdigit():
+        raise ConfigError(f"invalid POSTGRES_PORT {settings['POSTGRES_PORT']!r}: expected a port number")
+    return settings
+
+
 def postgres_credentials() -> PostgresCredentials:
+    settings = postgres_settings()
     credentials = PostgresCredentials()
-    credentials.host = os.environ.get("POSTGRES_HOST", "127.0.0.1")
-    credentials.port = int(os.environ.get("POSTGRES_PORT", "5432"))
-    credentials.username = os.environ.get("POSTGRES_USER", "postgres")
-    credentials.password = os.environ.get("POSTGRES_PASSWORD", "")
-    credentials.database = os.environ.get("POSTGRES_DB", "test")
+    for setting in POSTGRES_SETTINGS:
+        value = settings[setting.variable]
+        setattr(credentials, setting.field, int(value) if setting.field == "port" else value)
     return credentials
 
 
@@ -56,6 +109,28 @@ def loader_file_format() -> str:
 def describe() -> str:
     """Where the data goes, for messages (never includes a password)."""
     if destination_name() == "postgres":
-        c = postgres_credentials()
-        return f"postgres://{c.username}@{c.host}:{c.port}/{c.database}"
+        settings = postgres_settings()
+        return (
+            f"postgres://{settings['POSTGRES_USER']}@{settings['POSTGRES_HOST']}:{settings['POSTGRES_PORT']}"
+            f"/{settings['POSTGRES_DB']}"
+        )
     return str(duckdb_path())
+
+
+def main(argv: list[str]) -> int:
+    """`python -m extract.destination -- COMMAND …`: run COMMAND (dbt) with POSTGRES_* set as dlt resolves them."""
+    command = argv[1:] if argv[:1] == ["--"] else argv
+    if not command:
+        print("usage: python -m extract.destination -- COMMAND [ARGS…]", file=sys.stderr)
+        return 2
+    try:
+        environment = os.environ | postgres_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    os.execvpe(command[0], command, environment)
+    return 1  # not reached: execvpe replaces this process
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

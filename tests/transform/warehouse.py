@@ -1,4 +1,4 @@
-"""Helpers for the dbt project's tests: run dbt on a database file, read every mart, copy raw rows to Postgres."""
+"""Helpers for the dbt project's tests: run dbt on a database file and read every mart."""
 
 from __future__ import annotations
 
