@@ -13,10 +13,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-NO_KEY = (
-    "No Pendo integration key: set integration_key under [sources.pendo] in .dlt/secrets.toml "
-    "or export SOURCES__PENDO__INTEGRATION_KEY (or try `make demo` to run against the simulator)."
-)
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -63,53 +59,6 @@ def _selected(text: str | None, backfill: bool) -> list[str] | None:
     return names
 
 
-def _known_cause(error: BaseException) -> BaseException | None:
-    """The first error in the chain that this module knows how to explain in one line."""
-    from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
-
-    from extract.arrow_rows import UnexpectedValue
-    from extract.client import PendoError
-    from extract.keyset import KeysetStuck
-    from extract.settings import ConfigError
-
-    known = (
-        ConfigFieldMissingException,
-        ConfigValueCannotBeCoercedException,
-        ConfigError,
-        PendoError,
-        KeysetStuck,
-        UnexpectedValue,
-    )
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, known):
-            return current
-        if "Could not set lock on file" in str(current):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _one_line(cause: BaseException) -> str:
-    from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
-
-    if isinstance(cause, ConfigFieldMissingException):
-        if "integration_key" in cause.fields:
-            return NO_KEY
-        return f"missing setting: {', '.join(cause.fields)} under [sources.pendo]"
-    if isinstance(cause, ConfigValueCannotBeCoercedException):
-        return f"invalid value {cause.field_value!r} for {cause.field_name}: expected {cause.hint}"
-    text = str(cause)
-    if "Could not set lock on file" in text:
-        return (
-            "extract failed: another process holds the DuckDB file (a DuckDB shell, a notebook, a BI tool or dbt); "
-            "close it and run again"
-        )
-    return f"extract failed: {text.splitlines()[0] if text else type(cause).__name__}"
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if (args.start is None) != (args.end is None):
@@ -125,16 +74,18 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_USAGE
 
-    from extract.pipeline import run
-    from extract.progress import summary_text
+    from extract.messages import explain
 
     try:
+        from extract.pipeline import run
+        from extract.progress import summary_text
+
         summary = run(resources, backfill)
     except Exception as error:
-        cause = _known_cause(error)
-        if cause is None:
+        line = explain(error)
+        if line is None:
             raise
-        print(_one_line(cause), file=sys.stderr)
+        print(line, file=sys.stderr)
         return EXIT_FAILED
     print(summary_text(summary))
     if args.summary_json:

@@ -3,37 +3,57 @@
 One invocation may commit several load packages: a resource that reaches `rows_per_load` stops at a window
 boundary, the package is loaded with its cursor, and the next package resumes there. A run killed at any moment
 therefore loses at most one package of work, and re-reads it on the next run (merges make that harmless).
+
+Before anything is written, every setting is checked; then the run takes the pipeline's run lock (one run at a time),
+makes the local state agree with the destination's (`sync.py`) and checks the raw tables' layout.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import date
 from typing import Any
 
 import dlt
+from dlt.common.configuration.container import Container
+from dlt.common.pipeline import StateInjectableContext
+from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
 
+from extract.client import PendoAuthError, PendoError, PendoUnreachable
 from extract.destination import describe, loader_file_format, make_destination
+from extract.messages import chain
 from extract.plan import RunPlan
 from extract.progress import Progress
+from extract.resume import deduplicate_pending_loads, drop_normalized_duplicates
+from extract.run_lock import exclusive_run, lock_path, pipeline_name
 from extract.source import pendo
+from extract.sync import check_raw_layout, sync_with_destination
 from extract.tables import ALL_RESOURCES, EVENT_RESOURCES
 
 RAW_DATASET = "pendo_raw"
-DEFAULT_PIPELINE_NAME = "pendo"
+
+
+class ResourceFailed(PendoError):
+    """A Pendo failure located: the resource, and for event resources the window being read."""
 
 
 class _ExpectedWarnings(logging.Filter):
-    """Two dlt warnings that describe this extractor's design, not a problem, and would repeat on every run:
+    """dlt messages that describe this extractor's design, not a problem:
     - JSON columns travel as Arrow strings and are declared `json` by a hint ("several column hints were different");
     - an entity field that is null in every row of a load gets its column once a value arrives ("did not receive any
-      data"); the columns the models rely on are pinned by hints and exist from the first load.
+      data"); the columns the models rely on are pinned by hints and exist from the first load;
+    - when one resource fails, the others' threads may still be inside an HTTP retry when dlt shuts its pool down
+      ("could not be completed in 2.0 seconds"); the process ends once they return, and the run's one-line error
+      says what failed.
     """
 
-    QUIET = ("when merging arrow schema with dlt schema", "did not receive any data during this load")
+    QUIET = (
+        "when merging arrow schema with dlt schema",
+        "did not receive any data during this load",
+        "-extract-threads could not be completed",
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -44,7 +64,7 @@ def make_pipeline() -> dlt.Pipeline:
     """The pipeline. Its state and load packages live under dlt's `DLT_DATA_DIR` when that is set."""
     logging.getLogger("dlt").addFilter(_ExpectedWarnings())
     return dlt.pipeline(
-        pipeline_name=os.environ.get("PIPELINE_NAME", DEFAULT_PIPELINE_NAME),
+        pipeline_name=pipeline_name(),
         destination=make_destination(),
         dataset_name=RAW_DATASET,
     )
@@ -54,33 +74,53 @@ def _source(plan: RunPlan, progress: Progress, resources: list[str]) -> DltSourc
     return pendo(plan=plan, progress=progress).with_resources(*resources)
 
 
+def check_settings(plan: RunPlan, progress: Progress, resources: list[str]) -> None:
+    """Every setting, checked before any file or request: the source is built once on a scratch state, so a bad
+    value ends the run with nothing written (no pipeline directory, no database, no lock file)."""
+    make_destination()  # DESTINATION and the Postgres settings
+    with Container().injectable_context(StateInjectableContext(state={})):  # type: ignore[typeddict-item]
+        _source(plan, progress, resources)
+    plan.check_dates()
+
+
 def run(resources: list[str] | None = None, backfill: tuple[date, date] | None = None) -> dict[str, Any]:
     """Extract, normalize and load until every selected resource is caught up; returns the run summary."""
     progress = Progress()
     plan = RunPlan(backfill=backfill)
     selected = list(resources or (EVENT_RESOURCES if backfill else ALL_RESOURCES))
-    pipeline = make_pipeline()
-    _source(plan, progress, selected)  # every setting is checked here, before any request or file
-    stages = {"extract": 0.0, "normalize": 0.0, "load": 0.0}
-    pipeline.sync_destination()  # the state committed with the data wins over a missing or older local copy
-    source = _source(plan, progress, selected)  # built again on the synced state (its checks read the state)
-    if pipeline.has_pending_data:
-        progress.say("loading the package an interrupted run left behind")
-        _normalize_and_load(pipeline, stages)
-    loads = 0
-    while True:
-        started = time.monotonic()
-        pipeline.extract(source, loader_file_format=loader_file_format())
-        stages["extract"] += time.monotonic() - started
-        progress.say(f"extracted; normalizing and loading into {describe()}")
-        _normalize_and_load(pipeline, stages)
-        loads += 1
-        if not plan.deferred:
-            break
-        selected = sorted(plan.deferred)
-        plan.deferred.clear()
-        progress.say(f"load {loads} committed; continuing {', '.join(selected)}")
-        source = _source(plan, progress, selected)
+    check_settings(plan, progress, selected)
+    with exclusive_run(lock_path()):
+        pipeline = make_pipeline()
+        # the state committed with the data wins over a missing, older or orphaned local copy
+        pipeline = sync_with_destination(pipeline, progress.say)
+        check_raw_layout(pipeline)
+        source = _source(plan, progress, selected)  # built on the synced state (its checks read the state)
+        stages = {"extract": 0.0, "normalize": 0.0, "load": 0.0}
+        drop_normalized_duplicates(pipeline)
+        if pipeline.has_pending_data:
+            progress.say("loading the package an interrupted run left behind")
+            deduplicate_pending_loads(pipeline)
+            _normalize_and_load(pipeline, stages)
+        loads = 0
+        while True:
+            started = time.monotonic()
+            try:
+                pipeline.extract(source, loader_file_format=loader_file_format())
+            except Exception as error:
+                located = _located(error, progress)
+                if located is error:
+                    raise
+                raise located from error
+            stages["extract"] += time.monotonic() - started
+            progress.say(f"extracted; normalizing and loading into {describe()}")
+            _normalize_and_load(pipeline, stages)
+            loads += 1
+            if not plan.deferred:
+                break
+            selected = sorted(plan.deferred)
+            plan.deferred.clear()
+            progress.say(f"load {loads} committed; continuing {', '.join(selected)}")
+            source = _source(plan, progress, selected)
     return {
         "mode": plan.mode,
         "elapsed_s": round(progress.elapsed(), 3),
@@ -88,6 +128,21 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
         "stages_s": {name: round(seconds, 3) for name, seconds in stages.items()},
         "tables": {name: stats.as_dict() for name, stats in progress.tables.items()},
     }
+
+
+def _located(error: Exception, progress: Progress) -> Exception:
+    """A Pendo failure during extraction, prefixed with the resource and the window it was reading, so that a
+    persistent error says where it happened; any other error unchanged (a refused key or an unreachable host fail
+    every request alike: where does not matter)."""
+    resource = next((e.pipe_name for e in chain(error) if isinstance(e, PipeException)), None)
+    cause = next((e for e in chain(error) if isinstance(e, PendoError)), None)
+    if resource is None or cause is None or isinstance(cause, PendoAuthError | PendoUnreachable):
+        return error
+    if str(cause).startswith(f"{resource}:"):
+        return error
+    stats = progress.tables.get(resource)
+    window = f", window {stats.position}" if stats is not None and stats.position else ""
+    return ResourceFailed(f"{resource}{window}: {cause}")
 
 
 def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float]) -> None:

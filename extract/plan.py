@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from extract.settings import Settings
+from extract.settings import ConfigError, Settings
 from extract.tables import EventTable
 from extract.windows import Calendar, Window
 
@@ -39,6 +39,20 @@ class RunPlan:
     def calendar(self) -> Calendar:
         assert self.settings is not None
         return Calendar(self.settings.timezone)
+
+    def check_dates(self) -> None:
+        """A first day after today (in the subscription time zone) is a mistake, not "nothing to load yet": say so
+        rather than end a run that loaded nothing with success."""
+        assert self.settings is not None
+        today = self.calendar.local(self.now_ms).date()
+        where = f"today is {today} in {self.settings.timezone}"
+        if self.backfill and self.backfill[0] > today:
+            raise ConfigError(f"a backfill's --start ({self.backfill[0]}) is in the future ({where})")
+        if not self.backfill and self.settings.start_date > today:
+            raise ConfigError(
+                f"invalid sources.pendo.start_date {self.settings.start_date.isoformat()!r}: it is in the future "
+                f"({where}); set the first day to load"
+            )
 
     def bucket_unit(self, table: EventTable) -> str:
         """The bucket rows are grouped by: the period for aggregated sources, the hour for single events."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pendo_simulator import operators, rows
@@ -71,6 +71,7 @@ class Query:
     window: Window | None
     source_rows: Callable[[], Iterator[Row]]
     pipeline: operators.Stage
+    body: Any = field(default=None, compare=False, repr=False)  # the request as sent (a benchmark keys replays on it)
 
     def rows(self) -> Iterator[Row]:
         return self.pipeline(self.source_rows())
@@ -114,7 +115,7 @@ def prepare(world: World, body: Any, context: Context, view: View) -> Query:
         pipeline_stage = operators.build(stages[1:], context)
     except operators.OperatorError as error:
         raise AggregationError(str(error)) from None
-    return Query(name, start_time, time_window, source_rows, pipeline_stage)
+    return Query(name, start_time, time_window, source_rows, pipeline_stage, body)
 
 
 def _single_key(stage: Any, where: str) -> tuple[str, Any]:
@@ -165,7 +166,9 @@ def _source(
         scope = app_ids if name in rows.APP_SCOPED_ENTITIES else None
 
         def entity_source() -> Iterator[Row]:
-            return iter(()) if blacklist == "only" else rows.entity_rows(world, name, scope, identified)
+            if blacklist == "only":
+                return iter(())
+            return rows.entity_rows(world, name, scope, identified, drift=view.schema_drift)
 
         return name, 0, None, entity_source
     if "timeSeries" not in spec:

@@ -216,7 +216,19 @@ def visitor_dates(world: World, visitor: Visitor) -> tuple[int, int, int]:
     return first, last, updated
 
 
-def visitor_row(world: World, visitor: Visitor) -> Row:
+# Schema drift (the `schema_drift` knob): what a Pendo admin's metadata changes look like to an extractor between two
+# runs. Identified visitors gain a new custom field, and the account field `seats` is retyped from integer to string:
+# Pendo then sends its values as strings, numeric ones ("25") and, for every third account, text ("unlimited").
+DRIFT_VISITOR_FIELD = "npssegment"
+DRIFT_SEGMENTS = ("promoter", "passive", "detractor")
+DRIFT_SEATS_TEXT = "unlimited"
+
+
+def drifted_seats(account: Account) -> str:
+    return DRIFT_SEATS_TEXT if account.index % 3 == 0 else str(account.seats)
+
+
+def visitor_row(world: World, visitor: Visitor, drift: bool = False) -> Row:
     first, last, updated = visitor_dates(world, visitor)
     device = visitor.devices[-1]
     auto = {
@@ -245,6 +257,8 @@ def visitor_row(world: World, visitor: Visitor) -> Row:
     metadata["custom"] = (
         {} if visitor.is_anonymous else {"role": visitor.role, "department": visitor.department, "beta": False}
     )
+    if drift and not visitor.is_anonymous:
+        metadata["custom"][DRIFT_VISITOR_FIELD] = DRIFT_SEGMENTS[visitor.index % len(DRIFT_SEGMENTS)]
     if visitor.do_not_process:
         metadata["pendo"] = {"donotprocess": True}
     return {"visitorId": visitor.visitor_id, "metadata": metadata}
@@ -264,7 +278,7 @@ def account_dates(world: World) -> dict[str, tuple[int, int, int]]:
     return dates
 
 
-def account_row(world: World, account: Account, dates: dict[str, tuple[int, int, int]]) -> Row:
+def account_row(world: World, account: Account, dates: dict[str, tuple[int, int, int]], drift: bool = False) -> Row:
     first, last, updated = dates.get(account.account_id, (account.created_ms, account.created_ms, account.created_ms))
     return {
         "accountId": account.account_id,
@@ -277,15 +291,20 @@ def account_row(world: World, account: Account, dates: dict[str, tuple[int, int,
                 "lastupdated": max(updated, account.created_ms),
                 "lastvisit": last,
             },
-            "custom": {"planlevel": account.plan, "industry": account.industry, "seats": account.seats},
+            "custom": {
+                "planlevel": account.plan,
+                "industry": account.industry,
+                "seats": drifted_seats(account) if drift else account.seats,
+            },
         },
     }
 
 
 def entity_rows(
-    world: World, source: str, app_ids: Collection[int] | None, identified: bool | None = None
+    world: World, source: str, app_ids: Collection[int] | None, identified: bool | None = None, drift: bool = False
 ) -> Iterator[Row]:
-    """Rows of an entity source. `app_ids` scopes pages/features/guides/trackTypes; None means every app."""
+    """Rows of an entity source. `app_ids` scopes pages/features/guides/trackTypes; None means every app. `drift`
+    applies the schema drift to visitors and accounts."""
 
     def in_apps(app_id: int) -> bool:
         return app_ids is None or app_id in app_ids
@@ -303,10 +322,10 @@ def entity_rows(
             if identified is not None and identified == visitor.is_anonymous:
                 continue
             if world.visitor_exists(visitor):
-                yield visitor_row(world, visitor)
+                yield visitor_row(world, visitor, drift)
     elif source == "accounts":
         dates = account_dates(world)
-        yield from (account_row(world, a, dates) for a in world.accounts)
+        yield from (account_row(world, a, dates, drift) for a in world.accounts)
     else:
         raise ValueError(f"not an entity source: {source}")
 
@@ -331,8 +350,17 @@ def _field(kind: str, name: str, **extra: Any) -> Row:
     }
 
 
-def metadata_schema(kind: str) -> Row:
+def metadata_schema(kind: str, drift: bool = False) -> Row:
     """`GET /api/v1/metadata/schema/{visitor|account}`: group -> field -> descriptor, matching the entity rows."""
+    schema = _metadata_schema(kind)
+    if drift and kind == "visitor":
+        schema["custom"][DRIFT_VISITOR_FIELD] = _field("string", "NPS Segment")
+    if drift and kind == "account":
+        schema["custom"]["seats"] = _field("string", "Seats")
+    return schema
+
+
+def _metadata_schema(kind: str) -> Row:
     if kind == "visitor":
         return {
             "auto": {

@@ -35,6 +35,9 @@ Knobs (JSON field, then flag; defaults in brackets):
 - `late_rows` `--late-rows` [0]: share of records that arrive 1 h to `late_max_days` late; they appear in past
   buckets on a later call, once the server clock passes their arrival.
 - `late_max_days` `--late-max-days` [9]: the latest a late record arrives.
+- `schema_drift` `--schema-drift` [false]: metadata changed by an admin: identified visitors gain the custom field
+  `npssegment` (text) and the account field `custom.seats` turns from integer to string, in the entity rows and
+  in `GET /api/v1/metadata/schema/…` (a new column, and a column whose type changes, for the extractor).
 - `scripts` `--script TARGET=STEP,STEP` [none]: scripted sequences, below.
 
 Scripts: `{"scripts": [{"target": "events", "steps": [503, 503, "ok"]}]}` (CLI: `--script events=503,503,ok`).
@@ -185,6 +188,7 @@ KNOBS: tuple[Knob, ...] = (
     Knob("ingest_lag_minutes", 0.0, _non_negative, float, "hide events newer than server clock minus this lag"),
     Knob("late_rows", 0.0, _rate, float, "share of records that arrive late (1 h to late_max_days)"),
     Knob("late_max_days", 9.0, _non_negative, float, "the latest a late record arrives"),
+    Knob("schema_drift", False, _flag, None, "metadata drift: a new visitor custom field, account seats as strings"),
     Knob("scripts", [], _scripts, None, "scripted sequences: --script TARGET=STEP,STEP (e.g. events=503,503,ok)"),
 )
 KNOBS_BY_NAME = {knob.name: knob for knob in KNOBS}
@@ -309,6 +313,7 @@ class Controls:
             int(knobs["ingest_lag_minutes"] * MINUTE_MS),
             knobs["late_rows"],
             int(knobs["late_max_days"] * DAY_MS),
+            knobs["schema_drift"],
         )
 
     def decide(self, method: str, path: str, source: str | None) -> tuple[Decision, dict[str, Any]]:

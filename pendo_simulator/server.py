@@ -247,7 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == VERIFY_PATH:
             return self._json({"valid": True, "writeAccess": False}, decision, entry)
         if path in SCHEMA_ROUTES:
-            return self._json(rows.metadata_schema(SCHEMA_ROUTES[path]), decision, entry)
+            drift = self.server.controls.knobs["schema_drift"]
+            return self._json(rows.metadata_schema(SCHEMA_ROUTES[path], drift), decision, entry)
         source = LIST_ROUTES.get(path)
         if source is None:
             return self._empty(HTTPStatus.NOT_FOUND)

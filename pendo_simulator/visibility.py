@@ -29,12 +29,22 @@ class View:
     late_share: float = 0.0  # share of records that arrive late
     late_max_ms: int = DEFAULT_LATE_MAX_MS
     complete: bool = True  # nothing is hidden: the view is the world's final state
+    schema_drift: bool = False  # entity rows carry the metadata drift (entities.py, the `schema_drift` knob)
 
     @classmethod
-    def at(cls, seed: int, world_now_ms: int, server_now_ms: int, lag_ms: int, late_share: float, late_max_ms: int):
+    def at(
+        cls,
+        seed: int,
+        world_now_ms: int,
+        server_now_ms: int,
+        lag_ms: int,
+        late_share: float,
+        late_max_ms: int,
+        schema_drift: bool = False,
+    ):
         cutoff = server_now_ms - lag_ms
         complete = cutoff >= world_now_ms and (late_share <= 0 or cutoff >= world_now_ms + late_max_ms)
-        return cls(seed, cutoff, late_share, late_max_ms, complete)
+        return cls(seed, cutoff, late_share, late_max_ms, complete, schema_drift)
 
     def arrival_delay(self, identity: tuple) -> int:
         """How long after it happened the record with this identity is processed beyond the normal lag."""

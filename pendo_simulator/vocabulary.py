@@ -40,7 +40,8 @@ HOSTILE_VISITOR_IDS = (
     "trailing-backslash\\",
     "long-visitor-" + "v" * 400,
 )
-HOSTILE_GUIDE_IDS = ('Guide "with" quotes', "guide\\backslash")
+# The third needs 11 guides (every 4th guide from the 3rd is hostile), so smaller worlds are unchanged.
+HOSTILE_GUIDE_IDS = ('Guide "with" quotes', "guide\\backslash", "guide && launch || !now\nline two " + "g" * 300)
 
 BROWSERS = (
     (

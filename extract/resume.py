@@ -1,0 +1,43 @@
+"""Loading a package that an interrupted run left behind: never twice, never a row twice.
+
+A run killed after dlt's normalize moved a package to `load/normalized` (an atomic rename) but before it deleted the
+extracted copy leaves the package in both places; dlt would normalize the copy again on the next run and fail for
+good on the existing `load/normalized/<load id>` ("Directory not empty"). The normalized package is complete (the
+rename is atomic), so the stale extracted copy is deleted (`drop_normalized_duplicates`).
+
+The event tables tell dlt that their staged rows are unique (`x-stage-data-deduplicated`, see event_resources.py),
+so the merge skips its de-duplication pass over the staging table. That holds for a package loaded in one go. But a
+run killed after a staging insert was committed, and before dlt recorded that job as done, leaves a package whose
+insert dlt runs again on resume: the staging table then holds those rows twice, and a merge that trusts the hint
+writes them twice. So before a pending package is loaded, the hint is taken out of its schema, and its merges
+de-duplicate on `row_key` (only that package pays for the extra pass).
+"""
+
+from __future__ import annotations
+
+import dlt
+
+STAGED_ROWS_UNIQUE = "x-stage-data-deduplicated"
+
+
+def drop_normalized_duplicates(pipeline: dlt.Pipeline) -> list[str]:
+    """Delete extracted packages that were already normalized (or loaded); returns their load ids."""
+    done = set(pipeline.list_normalized_load_packages()) | set(pipeline.list_completed_load_packages())
+    stale = [load_id for load_id in pipeline.list_extracted_load_packages() if load_id in done]
+    extracted = pipeline._get_normalize_storage().extracted_packages
+    for load_id in stale:
+        extracted.delete_package(load_id, not_exists_ok=True)
+    return stale
+
+
+def deduplicate_pending_loads(pipeline: dlt.Pipeline) -> list[str]:
+    """Drop the hint from every normalized package waiting to be loaded; returns the load ids changed."""
+    packages = pipeline._get_load_storage().normalized_packages
+    changed = []
+    for load_id in pipeline.list_normalized_load_packages():
+        schema = packages.load_schema(load_id)
+        hinted = [table for table in schema.tables.values() if table.pop(STAGED_ROWS_UNIQUE, None)]  # type: ignore[misc]
+        if hinted:
+            packages.save_schema(load_id, schema)
+            changed.append(load_id)
+    return changed
