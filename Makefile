@@ -25,10 +25,10 @@ export DBT_LOG_PATH := $(CURDIR)/transform/logs
 export DBT_TARGET_PATH := $(CURDIR)/transform/target
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help setup extract backfill transform elt publish demo docs freshness show dashboard lint test clean simulator
+.PHONY: help setup extract backfill transform elt publish demo docs freshness show dashboard lint test clean simulator test-faults bench bench-quick
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.synced ## Install uv if missing, then build .venv from uv.lock
 
@@ -48,10 +48,8 @@ backfill: setup ## Reload event days START..END (YYYY-MM-DD, both included) with
 transform: setup ## Build and test staging and marts (dbt build)
 	$(DBT) build $(DBT_ARGS)
 
-elt: ## Extract, then transform, then publish the marts for BI tools
-	$(MAKE) extract
-	$(MAKE) transform
-	$(MAKE) publish
+elt: setup ## Extract, then transform, then publish the marts for BI tools (one run at a time)
+	$(PY) -m extract.run_lock -- $(MAKE) --no-print-directory extract transform publish
 
 publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace; not on Postgres)
 	$(PY) scripts/publish.py
@@ -90,6 +88,15 @@ lint: setup ## sqlfluff on the dbt models, ruff on the Python
 
 test: setup ## Run the test suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-faults: setup ## Only the fault-injection suite (it is part of make test too)
+	$(VENV)/bin/pytest tests/faults $(PYTEST_ARGS)
+
+bench: setup ## Benchmark extraction, memory and dbt vs the seed baseline and a ceiling (~1-2 h; BENCH_ARGS=…)
+	$(PY) -m bench $(BENCH_ARGS)
+
+bench-quick: setup ## The benchmark at a tiny scale, every code path, for CI (~2 min; writes no results file)
+	$(PY) -m bench --quick $(BENCH_ARGS)
 
 clean: ## Remove build artifacts and the demo data (keeps pendo.duckdb)
 	rm -rf transform/target transform/logs .demo demo.duckdb demo_marts.duckdb .pytest_cache .ruff_cache

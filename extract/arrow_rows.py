@@ -25,19 +25,21 @@ class UnexpectedValue(ValueError):
     """A value that cannot be stored in its pinned column type."""
 
 
-def row_key(values: list[Any]) -> str:
-    """A deterministic 128-bit hex key over `values`: the JSON array of them, object keys sorted, BLAKE2b."""
+def row_key(values: list[Any], _dumps: Any = orjson.dumps, _blake2b: Any = hashlib.blake2b) -> str:
+    """A deterministic 128-bit hex key over `values`: the JSON array of them, object keys sorted, BLAKE2b.
+
+    (Called once per row: the defaults bind the two C functions locally.)"""
     try:
-        text = orjson.dumps(values, option=_KEY_OPTIONS)
+        text = _dumps(values, option=_KEY_OPTIONS)
     except (TypeError, orjson.JSONEncodeError):  # integers wider than 64 bits
         text = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-    return hashlib.blake2b(text, digest_size=16).hexdigest()
+    return _blake2b(text, digest_size=16).hexdigest()
 
 
 def cached_row_key(row: dict[str, Any], key_fields: tuple[str, ...]) -> str:
     key = row.get(KEY_SLOT)
     if key is None:
-        key = row[KEY_SLOT] = row_key([row.get(f) for f in key_fields])
+        key = row[KEY_SLOT] = row_key(list(map(row.get, key_fields)))
     return key
 
 
@@ -75,9 +77,11 @@ class ArrowConverter:
     def convert(self, rows: list[dict[str, Any]]) -> pa.Table:
         """The rows as one Arrow table (the rows' JSON fields are replaced by their JSON text on the way)."""
         key_fields = self.table.key_fields
+        json_fields = self._json_fields
         for row in rows:
-            cached_row_key(row, key_fields)  # before JSON fields turn into text: the key hashes the values
-            for name in self._json_fields:
+            if KEY_SLOT not in row:  # before JSON fields turn into text: the key hashes the values
+                row[KEY_SLOT] = row_key(list(map(row.get, key_fields)))
+            for name in json_fields:
                 value = row.get(name)
                 if value is not None and not isinstance(value, str):
                     row[name] = to_json_text(value)

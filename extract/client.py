@@ -27,6 +27,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
 from extract.queries import Stage, request_body
+from extract.result_rows import result_rows
 
 KEY_HEADER = "x-pendo-integration-key"
 AGGREGATION_PATH = "api/v1/aggregation"
@@ -142,7 +143,7 @@ class PendoClient:
         )
 
     def aggregate(self, pipeline: list[Stage]) -> Iterator[dict[str, Any]]:
-        """POST one aggregation and yield its result rows, parsed incrementally from the socket."""
+        """POST one aggregation and yield its result rows, parsed piece by piece as they arrive (result_rows.py)."""
         response = self._send("POST", AGGREGATION_PATH, json=request_body(pipeline), stream=True)
         response.raw.decode_content = True
         return self._rows(response)
@@ -185,7 +186,7 @@ class PendoClient:
     def _rows(self, response: Response) -> Iterator[dict[str, Any]]:
         with response:
             try:
-                yield from ijson.items(response.raw, "results.item", use_float=True)
+                yield from result_rows(response.raw)
             except (ReadTimeoutError, TimeoutError):
                 raise WindowTooLarge("the response stalled for longer than the request timeout") from None
             except (Urllib3Error, ChunkedEncodingError, ijson.IncompleteJSONError, OSError) as error:

@@ -21,10 +21,10 @@ from extract.keyset import Bound, KeysetPager, Position, batches, keyset_conditi
 from extract.plan import RunPlan
 from extract.progress import Progress, TableStats
 from extract.queries import Stage, all_of, event_source_stage, paged
+from extract.resume import STAGED_ROWS_UNIQUE
 from extract.tables import MERGE, ROW_KEY, EventTable
 from extract.windows import Calendar, Window
 
-STAGED_ROWS_UNIQUE = "x-stage-data-deduplicated"
 ARROW_BATCH_ROWS = 10_000  # Arrow tables of 10k rows kept peak memory lowest at full speed (toolchain.md §4)
 
 

@@ -69,6 +69,8 @@ def _line(cause: BaseException) -> str | None:
     text = str(cause)
     if "Could not set lock on file" in text:
         return _duckdb_locked(text)
+    if text.startswith("Out of Memory Error"):
+        return _duckdb_out_of_memory(text)
     if _is_connection_failure(cause):
         return _cannot_connect(cause)
     return None
@@ -102,6 +104,17 @@ def _duckdb_locked(text: str) -> str:
     return (
         f"extract failed: {match.group('path')} is open in another process, PID {pid} ({holder}): close it (a "
         "DuckDB shell, a notebook, a BI tool or a running dbt) and run again; nothing was lost"
+    )
+
+
+def _duckdb_out_of_memory(text: str) -> str:
+    from extract.destination import describe
+
+    return (
+        f"extract failed: DuckDB ran out of its memory_limit while loading into {describe()} "
+        f"({_first_line(Exception(text)).removeprefix('Out of Memory Error: ')}): raise memory_limit under "
+        "[destination.duckdb.credentials] global_config in .dlt/config.toml, or lower sources.pendo.rows_per_load, "
+        "then run again; the extracted rows are kept and load first"
     )
 
 

@@ -86,3 +86,24 @@ def test_the_key_appears_in_no_output_log_package_state_or_database(start_simula
     assert target.duckdb_path in files and any("load" in str(path) for path in files)
     leaking = [path for path in files if key in path.read_bytes()]
     assert leaking == []
+
+
+def test_duckdb_out_of_memory_ends_in_one_line_and_the_next_run_loses_and_doubles_nothing(start_simulator, tmp_path):
+    simulator = start_simulator(*WORLD)
+    target = Extractor(tmp_path / "starved", simulator.url, simulator.key)
+    starved = '{"memory_limit": "1MB", "preserve_insertion_order": false}'
+    failed = target.run("--resources", "events", DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG=starved)
+    assert failed.result.returncode == 1 and "Traceback" not in failed.result.stderr, failed.describe()
+    line = failed.result.stderr.strip().splitlines()[-1]  # after the progress lines of the extraction
+    assert line.startswith(
+        f"extract failed: DuckDB ran out of its memory_limit while loading into {target.duckdb_path} "
+    )
+    assert "raise memory_limit" in line
+
+    rerun = target.run("--resources", "events")
+    assert rerun.ok, rerun.describe()
+    reference = Extractor(tmp_path / "reference", simulator.url, simulator.key)
+    assert reference.run("--resources", "events").ok
+    count = "select count(*), count(distinct row_key), sum(num_events) from pendo_raw.events"
+    assert target.query(count) == reference.query(count)
+    assert target.query(count)[0][0] > 0
