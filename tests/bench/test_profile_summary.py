@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bench.processes import REPO_ROOT
 from bench.profile import OUR_CODE, summarise
 
-ROOT = "<module> (/work/main/extract/__main__.py:97)"
-READ = "read_events (/work/main/extract/event_resources.py:165)"
+ROOT = f"<module> ({REPO_ROOT}/extract/__main__.py:97)"
+READ = f"read_events ({REPO_ROOT}/extract/event_resources.py:165)"
 
 
 def test_samples_go_to_the_innermost_of_our_code_or_dlt(tmp_path):
@@ -13,13 +14,13 @@ def test_samples_go_to_the_innermost_of_our_code_or_dlt(tmp_path):
     stacks.write_text(
         "\n".join(
             [
-                f"{ROOT};{READ};_cut (/work/main/extract/result_rows.py:98) 30",
-                f"{ROOT};{READ};convert (/work/main/extract/arrow_rows.py:89) 20",
-                f"{ROOT};{READ};result_rows (/work/main/extract/result_rows.py:70);"
+                f"{ROOT};{READ};_cut ({REPO_ROOT}/extract/result_rows.py:98) 30",
+                f"{ROOT};{READ};convert ({REPO_ROOT}/extract/arrow_rows.py:89) 20",
+                f"{ROOT};{READ};result_rows ({REPO_ROOT}/extract/result_rows.py:70);"
                 "read (/x/site-packages/urllib3/response.py:900) 10",
-                f"{ROOT};run (/work/main/extract/pipeline.py:105);"
+                f"{ROOT};run ({REPO_ROOT}/extract/pipeline.py:105);"
                 "write_table (/x/site-packages/pyarrow/parquet/core.py:1225) 0",
-                f"{ROOT};run (/work/main/extract/pipeline.py:105);"
+                f"{ROOT};run ({REPO_ROOT}/extract/pipeline.py:105);"
                 "extract (/x/site-packages/dlt/extract/extract.py:608);"
                 "write_table (/x/site-packages/pyarrow/parquet/core.py:1225) 25",
                 f"{ROOT};_find_and_load (<frozen importlib._bootstrap>:1176) 15",
