@@ -38,7 +38,7 @@ import ijson
 from bench import profile as profiling
 from bench.baseline import ENTITY_SOURCES, EVENT_SOURCES, baseline_requests
 from bench.ceiling import fetch_all
-from bench.processes import REPO_ROOT, ServerProcess
+from bench.processes import REPO_ROOT
 from bench.replay import LoggedRequest, ResponseCache
 from bench.runs import (
     PYTHON,
@@ -54,7 +54,7 @@ from bench.runs import (
     run_extractor,
 )
 from bench.scale import TIMEZONE, Scale
-from pendo_simulator.process import SimulatorProcess
+from pendo_simulator.process import ServerProcess, SimulatorProcess
 
 ENTITY_TABLES = tuple(ENTITY_SOURCES)
 METADATA_TABLES = ("visitor_metadata_schema", "account_metadata_schema")

@@ -1,4 +1,4 @@
-"""Child processes of the benchmark: a server that prints its URL, and timed commands with their peak memory.
+"""Child processes of the benchmark: timed commands with their peak memory.
 
 Peak RSS covers the whole process tree (children included). A sampler reads `/proc` every few milliseconds and keeps
 the largest sum of resident sets seen at one moment, and the kernel's own high-water mark (`VmHWM`) of each process;
@@ -8,7 +8,6 @@ main process is never missed.
 
 from __future__ import annotations
 
-import collections
 import os
 import re
 import subprocess
@@ -17,7 +16,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_EVERY_S = 0.01
@@ -25,60 +23,6 @@ SAMPLE_EVERY_S = 0.01
 
 class CommandFailed(RuntimeError):
     """A measured command ended with a non-zero exit: the benchmark stops and shows its output."""
-
-
-class ServerProcess:
-    """A server started as a child process; `url` is the first line it prints."""
-
-    def __init__(self, command: Sequence[str], env: dict[str, str] | None = None) -> None:
-        self._process = subprocess.Popen(
-            list(command), cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        assert self._process.stdout is not None
-        first_line = self._process.stdout.readline().strip()
-        if not first_line.startswith("http"):
-            error = self._process.stderr.read().strip() if self._process.stderr else ""
-            self._process.wait()
-            raise RuntimeError(f"the server did not start: {error or first_line or 'no output'}")
-        self.url = first_line
-        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=100)
-        self._drain = threading.Thread(target=self._drain_stderr, name="server-stderr", daemon=True)
-        self._drain.start()
-
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    def _drain_stderr(self) -> None:
-        stream = self._process.stderr
-        if stream is None:
-            return
-        try:
-            for line in stream:
-                self.stderr_tail.append(line.rstrip("\n"))
-        except (OSError, ValueError):
-            pass
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._drain.join(timeout=5)
-        for stream in (self._process.stdout, self._process.stderr):
-            if stream:
-                stream.close()
-
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def _status_kb(pid: int, field: str) -> int:

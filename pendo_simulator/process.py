@@ -11,33 +11,30 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class SimulatorProcess:
-    """`python -m pendo_simulator serve …` in a child process; `url` is the address it printed."""
+class ServerProcess:
+    """A server started as a child process; `url` is the first line it prints (the simulator, the bench's replay)."""
 
-    def __init__(self, key: str, args: Sequence[str] = (), python: str = sys.executable) -> None:
-        self.key = key
+    name = "the server"  # in the error when it does not start
+
+    def __init__(self, command: Sequence[str], env: dict[str, str] | None = None) -> None:
         self._process = subprocess.Popen(
-            [python, "-m", "pendo_simulator", "serve", "--port", "0", "--key", key, *args],
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            list(command), cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         assert self._process.stdout is not None
         first_line = self._process.stdout.readline().strip()
         if not first_line.startswith("http"):
             error = self._process.stderr.read().strip() if self._process.stderr else ""
             self._process.wait()
-            raise RuntimeError(f"the simulator did not start: {error or first_line or 'no output'}")
+            raise RuntimeError(f"{self.name} did not start: {error or first_line or 'no output'}")
         self.url = first_line
         # Keep draining stderr so a chatty server can never block on a full pipe; the tail stays for diagnostics.
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
-        self._drain = threading.Thread(target=self._drain_stderr, name="simulator-stderr", daemon=True)
+        self._drain = threading.Thread(target=self._drain_stderr, name="server-stderr", daemon=True)
         self._drain.start()
 
     def _drain_stderr(self) -> None:
@@ -53,6 +50,37 @@ class SimulatorProcess:
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._drain.join(timeout=5)  # the pipe reaches EOF once the process is gone
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream:
+                stream.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class SimulatorProcess(ServerProcess):
+    """`python -m pendo_simulator serve …` in a child process; `url` is the address it printed."""
+
+    name = "the simulator"
+
+    def __init__(self, key: str, args: Sequence[str] = (), python: str = sys.executable) -> None:
+        self.key = key
+        super().__init__([python, "-m", "pendo_simulator", "serve", "--port", "0", "--key", key, *args])
 
     def admin(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """Call an admin endpoint (`faults`, `reset`, `clock`; see faults.py): GET without a body, POST with one."""
@@ -72,24 +100,3 @@ class SimulatorProcess:
     def state(self) -> dict[str, Any]:
         """The knobs, the request counters, the request log and the clock."""
         return self.admin("faults")
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._drain.join(timeout=5)  # the pipe reaches EOF once the process is gone
-        for stream in (self._process.stdout, self._process.stderr):
-            if stream:
-                stream.close()
-
-    def __enter__(self) -> SimulatorProcess:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
