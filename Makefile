@@ -86,11 +86,16 @@ lint: setup ## sqlfluff on the dbt models, ruff on the Python
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint transform
 
-test: setup ## Run the test suite
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+# Test processes (pytest-xdist). Each takes whole test files, so a file's simulator and database are started once.
+# Every test has its own ports, databases and dbt target, so they never meet; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
+
+test: setup ## Run the test suite (TEST_WORKERS=2 processes; PYTEST_ARGS=… passes options)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-faults: setup ## Only the fault-injection suite (it is part of make test too)
-	$(VENV)/bin/pytest tests/faults $(PYTEST_ARGS)
+	$(PYTEST) tests/faults $(PYTEST_ARGS)
 
 bench: setup ## Benchmark extraction, memory and dbt vs the seed baseline and a ceiling (~1-2 h; BENCH_ARGS=…)
 	$(PY) -m bench $(BENCH_ARGS)
