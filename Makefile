@@ -97,7 +97,7 @@ test: setup ## Run the test suite (TEST_WORKERS=2 processes; PYTEST_ARGS=… pas
 test-faults: setup ## Only the fault-injection suite (it is part of make test too)
 	$(PYTEST) tests/faults $(PYTEST_ARGS)
 
-bench: setup ## Benchmark extraction, memory and dbt vs the seed baseline and a ceiling (~70 min, 30 once cached; BENCH_ARGS=…)
+bench: setup ## Benchmark extraction, memory and dbt vs the seed baseline and a ceiling (~30 min once its answers are cached, +40 the first time; BENCH_ARGS=…)
 	$(PY) -m bench $(BENCH_ARGS)
 
 bench-quick: setup ## The benchmark at a tiny scale, every code path, for CI (~2 min; writes no results file)

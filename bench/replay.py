@@ -155,23 +155,14 @@ def main(argv: list[str] | None = None) -> int:
             os._exit(0)
         children.append(pid)
     print(server.url, flush=True)
-    signal.signal(signal.SIGTERM, _stop)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        server.serve_until_terminated()
     finally:
-        server.stopping.set()
-        server.server_close()
         for pid in children:
             os.kill(pid, signal.SIGTERM)
         for pid in children:
             os.waitpid(pid, 0)
     return 0
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -179,20 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pendo_simulator: {error}", file=sys.stderr)
         return 2
     print(server.url, flush=True)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stopping.set()
-        server.server_close()
+    server.serve_until_terminated()
     return 0
-
-
-def _stop(signum: int, frame: object) -> None:
-    """SIGTERM ends serve_forever() the way Ctrl-C does, so the socket is closed cleanly."""
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

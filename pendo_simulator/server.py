@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import signal
 import socket
 import sys
 import threading
@@ -119,6 +120,17 @@ class PendoSimulator(ThreadingHTTPServer):
         if isinstance(error, ConnectionError | TimeoutError):
             return
         print(f"pendo_simulator: error while serving a request: {error!r}", file=sys.stderr, flush=True)
+
+    def serve_until_terminated(self) -> None:
+        """Serve until SIGTERM or Ctrl-C, then close the socket cleanly (SIGTERM ends serve_forever() like Ctrl-C)."""
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stopping.set()
+            self.server_close()
 
     def stop(self) -> None:
         """Stop serving (wakes hanging requests) and close the socket."""
@@ -383,3 +395,7 @@ _NOT_JSON = object()
 def _more_than(items: Iterator[Any], limit: int) -> bool:
     """Whether `items` yields more than `limit` items, consuming at most limit + 1 of them."""
     return any(count > limit for count, _ in enumerate(items, start=1))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
