@@ -8,8 +8,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PY := $(VENV)/bin/python
 # On Postgres, dbt runs with POSTGRES_* set from the connection dlt resolves (env, else .dlt/secrets.toml), so both
-# layers use one database and the password can live in secrets.toml (see extract/destination.py).
-DBT = $(if $(filter postgres,$(DBT_TARGET)),$(PY) -m extract.destination --) $(VENV)/bin/dbt --no-use-colors
+# layers use one database and the password can live in secrets.toml (see extract/load/destination.py).
+DBT = $(if $(filter postgres,$(DBT_TARGET)),$(PY) -m extract.load.destination --) $(VENV)/bin/dbt --no-use-colors
 DBT_ARGS := --project-dir transform --profiles-dir .
 
 # Where the data goes: duckdb (default) or postgres. One setting switches dlt's destination and dbt's target.
@@ -49,13 +49,13 @@ transform: setup ## Build and test staging and marts (dbt build)
 	$(DBT) build $(DBT_ARGS)
 
 elt: setup ## Extract, then transform, then publish the marts for BI tools (one run at a time)
-	$(PY) -m extract.run_lock -- $(MAKE) --no-print-directory extract transform publish
+	$(PY) -m extract.load.lock -- $(MAKE) --no-print-directory extract transform publish
 
 publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace; not on Postgres)
-	$(PY) scripts/publish.py
+	$(PY) -m elt.publish
 
 demo: setup ## Run the whole ELT against the local Pendo simulator into demo.duckdb
-	$(PY) scripts/demo.py --duckdb-path $(CURDIR)/demo.duckdb
+	$(PY) -m elt.demo --duckdb-path $(CURDIR)/demo.duckdb
 
 docs: setup ## Generate dbt docs and serve them on localhost
 	$(DBT) docs generate $(DBT_ARGS)

@@ -446,7 +446,7 @@ def raw_rows(run: ExtractRun) -> int:
     return sum(run.table_rows.get(table, 0) for tables in GROUPS.values() for table in tables)
 
 
-PHASE_MARKERS = (("extract", " -m extract"), ("transform", " build "), ("publish", "scripts/publish.py"))
+PHASE_MARKERS = (("extract", " -m extract"), ("transform", " build "), ("publish", "-m elt.publish"))
 
 
 def _run_make_elt(workspace: Workspace, env: dict[str, str]) -> tuple[dict[str, float], float]:

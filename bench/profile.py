@@ -19,10 +19,10 @@ from bench.processes import REPO_ROOT
 SAMPLES_PER_SECOND = 100
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<path>[^():]+)(?::\d+)?\)$")
 OUR_CODE = {
-    "extract/result_rows.py": "parsing the answers (result_rows.py: orjson on row-aligned pieces)",
-    "extract/arrow_rows.py": "row keys and Arrow conversion (arrow_rows.py)",
-    "extract/keyset.py": "keyset paging (keyset.py)",
-    "extract/client.py": "HTTP (client.py, requests, urllib3)",
+    "extract/pendo/rows.py": "parsing the answers (pendo/rows.py: orjson on row-aligned pieces)",
+    "extract/resources/arrow.py": "row keys and Arrow conversion (resources/arrow.py)",
+    "extract/pendo/keyset.py": "keyset paging (pendo/keyset.py)",
+    "extract/pendo/client.py": "HTTP (pendo/client.py, requests, urllib3)",
 }
 HTTP = ("urllib3/", "requests/", "http/", "socket.py", "ssl.py")
 
@@ -75,7 +75,7 @@ def component(frames: list[tuple[str, str]]) -> str:
     for _, path in reversed(frames):
         short = _short(path)
         if short.startswith(HTTP) or "/http/" in path:
-            return OUR_CODE["extract/client.py"]
+            return OUR_CODE["extract/pendo/client.py"]
         if short in OUR_CODE:
             return OUR_CODE[short]
         if short.startswith("extract/"):

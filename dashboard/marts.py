@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from scripts.publish import default_marts_path  # the one definition of the published copy's name
+from elt.publish import default_marts_path  # the one definition of the published copy's name
 
 MARTS_SCHEMA = "marts"
 DEFAULT_DUCKDB_PATH = "pendo.duckdb"

@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _selected(text: str | None, backfill: bool) -> list[str] | None:
-    from extract.tables import ALL_RESOURCES, EVENT_RESOURCES  # no dlt import: usage errors answer at once
+    from extract.resources.registry import ALL_RESOURCES, EVENT_RESOURCES  # no dlt import: usage errors answer at once
 
     if not text:
         return None
@@ -74,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_USAGE
 
-    from extract.messages import explain
+    from extract.load.messages import explain
 
     try:
-        from extract.pipeline import run
-        from extract.progress import summary_text
+        from extract.load.pipeline import run
+        from extract.load.progress import summary_text
 
         summary = run(resources, backfill)
     except Exception as error:

@@ -12,20 +12,20 @@ from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.extract.resource import DltResource
 
-from extract.client import PendoClient, RequestCounts
-from extract.entity_resources import (
+from extract.config import ConfigError, Settings, extraction_now, parse_settings
+from extract.load.progress import Progress
+from extract.load.window_plan import RunPlan
+from extract.pendo.client import PendoClient, RequestCounts
+from extract.resources.entities import (
     ENTITIES,
     METADATA_SCHEMAS,
     EntityContext,
     entity_resource,
     metadata_schema_resource,
 )
-from extract.event_resources import EventContext, event_resource
-from extract.plan import RunPlan
-from extract.progress import Progress
-from extract.settings import ConfigError, Settings, extraction_now, parse_settings
-from extract.tables import EVENT_TABLES
-from extract.windows import to_ms
+from extract.resources.events import EventContext, event_resource
+from extract.resources.registry import EVENT_TABLES
+from extract.resources.windows import to_ms
 
 
 # max_table_nesting = 2: guide steps and polls (and page rules) become child tables whose own objects are flattened

@@ -25,7 +25,7 @@ SERVER_START_TIMEOUT = 90.0
 
 @dataclass(frozen=True)
 class DemoData:
-    """`scripts/demo.py` run into a temp dir: its database, its published marts copy and its dlt state."""
+    """`python -m elt.demo` run into a temp dir: its database, its published marts copy and its dlt state."""
 
     root: Path
 
@@ -52,7 +52,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     result = subprocess.run(
-        [PYTHON, "scripts/demo.py", "--duckdb-path", str(demo.duckdb_path), "--state-dir", str(demo.state_dir)],
+        [PYTHON, "-m", "elt.demo", "--duckdb-path", str(demo.duckdb_path), "--state-dir", str(demo.state_dir)],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

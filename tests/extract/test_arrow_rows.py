@@ -7,8 +7,8 @@ import json
 import pyarrow as pa
 import pytest
 
-from extract.arrow_rows import KEY_SLOT, ArrowConverter, UnexpectedValue, cached_row_key, row_key
-from extract.tables import EVENT_TABLES, ROW_KEY
+from extract.resources.arrow import KEY_SLOT, ArrowConverter, UnexpectedValue, cached_row_key, row_key
+from extract.resources.registry import EVENT_TABLES, ROW_KEY
 
 PAGE_ROW = {
     "accountId": 'O\'Reilly "Quoted" Ltd',

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from extract.tables import EVENT_TABLES
+from extract.resources.registry import EVENT_TABLES
 from tests.extract.support import Extractor, canonical, first_sim_day, local_midnight, sim_args, truth_rows
 
 WORLD = sim_args()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from extract.tables import EVENT_TABLES
+from extract.resources.registry import EVENT_TABLES
 from tests.extract.support import Admin, canonical, first_sim_day, local_midnight, sim_args, truth_rows
 
 DAYS = 6

@@ -7,7 +7,7 @@ import subprocess
 from collections import Counter
 from datetime import date
 
-from extract.tables import EVENT_TABLES
+from extract.resources.registry import EVENT_TABLES
 from tests.extract.support import Admin, canonical, first_sim_day, local_midnight, sim_args, truth_rows
 from tests.helpers import PYTHON, REPO_ROOT
 

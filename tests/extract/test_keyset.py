@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from extract.keyset import KeysetPager, KeysetStuck, Position, batches, keyset_condition
-from extract.queries import at_or_after, string_literal
+from extract.pendo.keyset import KeysetPager, KeysetStuck, Position, batches, keyset_condition
+from extract.pendo.queries import at_or_after, string_literal
 
 SORT = ("lastTime", "visitorId")
 

@@ -8,8 +8,8 @@ import json
 import ijson
 import pytest
 
-from extract import result_rows
-from extract.result_rows import result_rows as parse
+from extract.pendo import rows as result_rows
+from extract.pendo.rows import result_rows as parse
 
 HOSTILE = ['"quoted"\\visitor', "a},{b", "x},{", "},{", "ünïcødé},{\u2028", "&& <b> \n \t"]
 

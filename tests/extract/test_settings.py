@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from extract.settings import (
+from extract.config import (
     REGION_HOSTS,
     ConfigError,
     WindowSize,

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from extract.windows import HOUR_MS, Calendar, Window
+from extract.resources.windows import HOUR_MS, Calendar, Window
 
 NEW_YORK = Calendar("America/New_York")
 SPRING_FORWARD = date(2026, 3, 8)  # 23 hours in New York

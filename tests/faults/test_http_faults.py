@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from extract.tables import EVENT_TABLES
+from extract.resources.registry import EVENT_TABLES
 from tests.extract.support import first_sim_day, local_midnight, truth_rows
 from tests.faults.support import DAYS, WORLD, RequestLog, differences, last_line
 

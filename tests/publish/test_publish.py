@@ -1,4 +1,4 @@
-"""`scripts/publish.py` on small hand-made warehouses: what it copies, how it replaces the copy, and how it refuses."""
+"""`python -m elt.publish` on small hand-made warehouses: what it copies, how it replaces the copy, how it refuses."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _warehouse(path: Path, version: int) -> None:
 
 def _publish(source: Path, target: Path, **env: str) -> subprocess.CompletedProcess[str]:
     inherited = {name: value for name, value in os.environ.items() if name not in ("DESTINATION", "MARTS_DUCKDB_PATH")}
-    command = [PYTHON, "scripts/publish.py", "--duckdb-path", str(source), "--marts-path", str(target)]
+    command = [PYTHON, "-m", "elt.publish", "--duckdb-path", str(source), "--marts-path", str(target)]
     return run(command, inherited | env)
 
 

@@ -47,12 +47,12 @@ def _line(cause: BaseException) -> str | None:
     from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
     from dlt.common.configuration.providers.toml import TomlProviderReadException
 
-    from extract.arrow_rows import UnexpectedValue
-    from extract.client import PendoError
-    from extract.keyset import KeysetStuck
-    from extract.run_lock import AlreadyRunning
-    from extract.settings import ConfigError
-    from extract.sync import StaleDataset
+    from extract.config import ConfigError
+    from extract.load.lock import AlreadyRunning
+    from extract.load.state_sync import StaleDataset
+    from extract.pendo.client import PendoError
+    from extract.pendo.keyset import KeysetStuck
+    from extract.resources.arrow import UnexpectedValue
 
     if isinstance(cause, ConfigFieldMissingException):
         if "integration_key" in cause.fields:
@@ -108,7 +108,7 @@ def _duckdb_locked(text: str) -> str:
 
 
 def _duckdb_out_of_memory(text: str) -> str:
-    from extract.destination import describe
+    from extract.load.destination import describe
 
     return (
         f"extract failed: DuckDB ran out of its memory_limit while loading into {describe()} "
@@ -142,7 +142,7 @@ def _is_connection_failure(cause: BaseException) -> bool:
 
 
 def _cannot_connect(cause: BaseException) -> str:
-    from extract.destination import describe
+    from extract.load.destination import describe
 
     reason = cause.inner_exc if getattr(cause, "inner_exc", None) is not None else cause  # type: ignore[attr-defined]
     lines = [line.strip() for line in str(reason).splitlines() if line.strip()]
@@ -164,7 +164,7 @@ def _secrets() -> list[str]:
     try:
         import dlt
 
-        from extract.destination import destination_name, postgres_settings
+        from extract.load.destination import destination_name, postgres_settings
 
         found.append(str(dlt.secrets.get("sources.pendo.integration_key") or ""))
         if destination_name() == "postgres":

@@ -15,13 +15,13 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
-from extract.client import PendoClient, PendoRequestError, RequestCounts, ResponseInterrupted, WindowTooLarge
-from extract.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
-from extract.progress import Progress
-from extract.queries import app_id_param, paged
-from extract.resume import STAGED_ROWS_UNIQUE
-from extract.settings import Settings
-from extract.tables import (
+from extract.config import Settings
+from extract.load.pending_packages import STAGED_ROWS_UNIQUE
+from extract.load.progress import Progress
+from extract.pendo.client import PendoClient, PendoRequestError, RequestCounts, ResponseInterrupted, WindowTooLarge
+from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
+from extract.pendo.queries import app_id_param, paged
+from extract.resources.registry import (
     ACCOUNT_COLUMNS,
     FEATURE_COLUMNS,
     GUIDE_COLUMNS,

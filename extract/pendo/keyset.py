@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from extract.queries import at_or_after
+from extract.pendo.queries import at_or_after
 
 Row = dict[str, Any]
 Bound = tuple[Any, ...]

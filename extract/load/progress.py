@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from extract.client import RequestCounts
+from extract.pendo.client import RequestCounts
 
 PROGRESS_EVERY_S = 2.0
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from extract.settings import ConfigError, Settings
-from extract.tables import EventTable
-from extract.windows import Calendar, Window
+from extract.config import ConfigError, Settings
+from extract.resources.registry import EventTable
+from extract.resources.windows import Calendar, Window
 
 
 @dataclass

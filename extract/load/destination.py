@@ -9,9 +9,10 @@ Postgres connection settings, in order of precedence:
    variables), as fields or as one `postgresql://…` string;
 3. a local server: 127.0.0.1, 5432, user postgres, no password, database test.
 
-dbt cannot read secrets.toml, so on Postgres the Makefile runs dbt through `python -m extract.destination -- dbt …`,
-which sets the POSTGRES_* variables of dbt's process from the same resolved settings: both layers always connect to
-the same database, and the password is only ever passed in the environment of that one process, never printed.
+dbt cannot read secrets.toml, so on Postgres the Makefile runs dbt through
+`python -m extract.load.destination -- dbt …`, which sets the POSTGRES_* variables of dbt's process from the same
+resolved settings: both layers always connect to the same database, and the password is only ever passed in the
+environment of that one process, never printed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dlt.common.destination import Destination
 from dlt.destinations import duckdb, postgres
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
-from extract.settings import ConfigError
+from extract.config import ConfigError
 
 DESTINATIONS = ("duckdb", "postgres")
 
@@ -118,10 +119,10 @@ def describe() -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m extract.destination -- COMMAND …`: run COMMAND (dbt) with POSTGRES_* set as dlt resolves them."""
+    """`python -m extract.load.destination -- COMMAND …`: run COMMAND (dbt) with POSTGRES_* set as dlt resolves them."""
     command = argv[1:] if argv[:1] == ["--"] else argv
     if not command:
-        print("usage: python -m extract.destination -- COMMAND [ARGS…]", file=sys.stderr)
+        print("usage: python -m extract.load.destination -- COMMAND [ARGS…]", file=sys.stderr)
         return 2
     try:
         environment = os.environ | postgres_settings()

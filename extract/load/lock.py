@@ -5,7 +5,7 @@ pipeline's working directory (`<pipelines dir>/<pipeline>.lock`, not inside it: 
 directory during a run). The operating system releases the lock when its process ends in any way, `kill -9` included,
 so a lock is never stale; the file itself stays and names the last holder.
 
-`python -m extract.run_lock COMMAND…` holds the lock while COMMAND runs (`make elt` wraps extract, transform and
+`python -m extract.load.lock COMMAND…` holds the lock while COMMAND runs (`make elt` wraps extract, transform and
 publish in it, so a second `make elt` is refused as a whole). An extract started inside COMMAND finds the lock already
 held by its parent through an inherited file descriptor (`EXTRACT_RUN_LOCK_FD`) and runs.
 """
@@ -43,7 +43,7 @@ def lock_path(name: str | None = None) -> Path:
 
 
 def _inherited(path: Path) -> bool:
-    """Whether a parent (`python -m extract.run_lock`) holds this lock and handed us its descriptor."""
+    """Whether a parent (`python -m extract.load.lock`) holds this lock and handed us its descriptor."""
     text = os.environ.get(INHERITED_FD_ENV, "")
     if not text.isdigit():
         return False
@@ -92,12 +92,12 @@ def exclusive_run(path: Path, what: str = "extract") -> Iterator[int | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m extract.run_lock COMMAND…`: run COMMAND holding the pipeline's run lock."""
+    """`python -m extract.load.lock COMMAND…`: run COMMAND holding the pipeline's run lock."""
     command = list(sys.argv[1:] if argv is None else argv)
     if command[:1] == ["--"]:
         command = command[1:]
     if not command:
-        print("usage: python -m extract.run_lock COMMAND [ARGS…]", file=sys.stderr)
+        print("usage: python -m extract.load.lock COMMAND [ARGS…]", file=sys.stderr)
         return 2
     try:
         with exclusive_run(lock_path(), what="run") as fd:

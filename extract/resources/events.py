@@ -15,15 +15,15 @@ import dlt
 import pyarrow as pa
 from dlt.extract.resource import DltResource
 
-from extract.arrow_rows import ArrowConverter, cached_row_key
-from extract.client import PendoClient, PendoError, RequestCounts, ResponseInterrupted, WindowTooLarge
-from extract.keyset import Bound, KeysetPager, Position, batches, keyset_condition
-from extract.plan import RunPlan
-from extract.progress import Progress, TableStats
-from extract.queries import Stage, all_of, event_source_stage, paged
-from extract.resume import STAGED_ROWS_UNIQUE
-from extract.tables import MERGE, ROW_KEY, EventTable
-from extract.windows import Calendar, Window
+from extract.load.pending_packages import STAGED_ROWS_UNIQUE
+from extract.load.progress import Progress, TableStats
+from extract.load.window_plan import RunPlan
+from extract.pendo.client import PendoClient, PendoError, RequestCounts, ResponseInterrupted, WindowTooLarge
+from extract.pendo.keyset import Bound, KeysetPager, Position, batches, keyset_condition
+from extract.pendo.queries import Stage, all_of, event_source_stage, paged
+from extract.resources.arrow import ArrowConverter, cached_row_key
+from extract.resources.registry import MERGE, ROW_KEY, EventTable
+from extract.resources.windows import Calendar, Window
 
 ARROW_BATCH_ROWS = 10_000  # Arrow tables of 10k rows kept peak memory lowest at full speed (toolchain.md §4)
 

@@ -20,8 +20,8 @@ import dlt
 from dlt.destinations.exceptions import DestinationUndefinedEntity
 from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
-from extract.destination import describe, destination_name, duckdb_path
-from extract.tables import EVENT_RESOURCES
+from extract.load.destination import describe, destination_name, duckdb_path
+from extract.resources.registry import EVENT_RESOURCES
 
 SOURCE_NAME = "pendo"
 

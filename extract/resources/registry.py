@@ -178,7 +178,7 @@ EVENT_TABLES: dict[str, EventTable] = {
 }
 
 
-# Entity resources (extract/entity_resources.py), named here so the command line can check names without loading dlt.
+# Entity resources (extract/resources/entities.py), named here so the command line can check names without loading dlt.
 ENTITY_RESOURCES = (
     "visitors",
     "accounts",

@@ -18,8 +18,8 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from elt.publish import default_marts_path  # noqa: E402
 from pendo_simulator.process import SimulatorProcess  # noqa: E402
-from scripts.publish import default_marts_path  # noqa: E402
 
 DEMO_DAYS = 30
 DEMO_SEED = 42
@@ -74,7 +74,7 @@ def main() -> int:
     marts_path = default_marts_path(duckdb_path)
     run_step(
         "publish (read-only copy of the marts)",
-        [python, "scripts/publish.py", "--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)],
+        [python, "-m", "elt.publish", "--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)],
         env,
     )
     show_marts(duckdb_path)

@@ -26,8 +26,8 @@ from requests.exceptions import ChunkedEncodingError
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
-from extract.queries import Stage, request_body
-from extract.result_rows import result_rows
+from extract.pendo.queries import Stage, request_body
+from extract.pendo.rows import result_rows
 
 KEY_HEADER = "x-pendo-integration-key"
 AGGREGATION_PATH = "api/v1/aggregation"

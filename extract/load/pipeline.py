@@ -21,16 +21,16 @@ from dlt.common.pipeline import StateInjectableContext
 from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
 
-from extract.client import PendoAuthError, PendoError, PendoUnreachable
-from extract.destination import describe, loader_file_format, make_destination
-from extract.messages import chain
-from extract.plan import RunPlan
-from extract.progress import Progress
-from extract.resume import deduplicate_pending_loads, drop_normalized_duplicates
-from extract.run_lock import exclusive_run, lock_path, pipeline_name
+from extract.load.destination import describe, loader_file_format, make_destination
+from extract.load.lock import exclusive_run, lock_path, pipeline_name
+from extract.load.messages import chain
+from extract.load.pending_packages import deduplicate_pending_loads, drop_normalized_duplicates
+from extract.load.progress import Progress
+from extract.load.state_sync import check_raw_layout, sync_with_destination
+from extract.load.window_plan import RunPlan
+from extract.pendo.client import PendoAuthError, PendoError, PendoUnreachable
+from extract.resources.registry import ALL_RESOURCES, EVENT_RESOURCES
 from extract.source import pendo
-from extract.sync import check_raw_layout, sync_with_destination
-from extract.tables import ALL_RESOURCES, EVENT_RESOURCES
 
 RAW_DATASET = "pendo_raw"
 

@@ -1,0 +1,1 @@
+"""Orchestration of the whole ELT (extract, dbt, publish, demo); one job per module."""
