@@ -26,6 +26,7 @@ from dlt.common.destination import Destination
 from dlt.destinations import duckdb, postgres
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
+from extract.database_file import foreign_file
 from extract.settings import ConfigError
 
 DESTINATIONS = ("duckdb", "postgres")
@@ -92,6 +93,20 @@ def postgres_credentials() -> PostgresCredentials:
         value = settings[setting.variable]
         setattr(credentials, setting.field, int(value) if setting.field == "port" else value)
     return credentials
+
+
+def check_database_file(path: Path | None = None) -> None:
+    """`DUCKDB_PATH` must be a DuckDB file or not exist yet; anything else stops the run in one line, before DuckDB
+    opens it (and, for a SQLite file, before DuckDB would fetch an extension to read it)."""
+    if destination_name() != "duckdb":
+        return
+    path = path or duckdb_path()
+    what = foreign_file(path)
+    if what is not None:
+        raise ConfigError(
+            f"DUCKDB_PATH {path} is {what}, not a DuckDB database: point DUCKDB_PATH at a DuckDB file, or at a path "
+            "that does not exist yet"
+        )
 
 
 def make_destination() -> Destination:

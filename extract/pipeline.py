@@ -22,12 +22,13 @@ from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
 
 from extract.client import PendoAuthError, PendoError, PendoUnreachable
-from extract.destination import describe, loader_file_format, make_destination
-from extract.messages import chain
+from extract.destination import check_database_file, describe, loader_file_format, make_destination
+from extract.messages import chain, explain
 from extract.plan import RunPlan
 from extract.progress import Progress
+from extract.quarantine import forget_failures, quarantine, record_failure
 from extract.resume import deduplicate_pending_loads, drop_normalized_duplicates
-from extract.run_lock import exclusive_run, lock_path, pipeline_name
+from extract.run_lock import exclusive_run, pipeline_name, run_lock_paths
 from extract.source import pendo
 from extract.sync import check_raw_layout, sync_with_destination
 from extract.tables import ALL_RESOURCES, EVENT_RESOURCES
@@ -89,7 +90,8 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
     plan = RunPlan(backfill=backfill)
     selected = list(resources or (EVENT_RESOURCES if backfill else ALL_RESOURCES))
     check_settings(plan, progress, selected)
-    with exclusive_run(lock_path()):
+    check_database_file()
+    with exclusive_run(run_lock_paths()):
         pipeline = make_pipeline()
         # the state committed with the data wins over a missing, older or orphaned local copy
         pipeline = sync_with_destination(pipeline, progress.say)
@@ -100,7 +102,7 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
         if pipeline.has_pending_data:
             progress.say("loading the package an interrupted run left behind")
             deduplicate_pending_loads(pipeline)
-            _normalize_and_load(pipeline, stages)
+            _normalize_and_load(pipeline, stages, pending=True)
         loads = 0
         while True:
             started = time.monotonic()
@@ -145,10 +147,20 @@ def _located(error: Exception, progress: Progress) -> Exception:
     return ResourceFailed(f"{resource}{window}: {cause}")
 
 
-def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float]) -> None:
-    started = time.monotonic()
-    pipeline.normalize()
-    stages["normalize"] += time.monotonic() - started
-    started = time.monotonic()
-    pipeline.load()
-    stages["load"] += time.monotonic() - started
+def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float], pending: bool = False) -> None:
+    """Normalize and load; a failure is recorded, and packages left behind that fail twice the same way are
+    quarantined (quarantine.py) so they cannot block every later run."""
+    try:
+        started = time.monotonic()
+        pipeline.normalize()
+        stages["normalize"] += time.monotonic() - started
+        started = time.monotonic()
+        pipeline.load()
+        stages["load"] += time.monotonic() - started
+    except Exception as error:
+        reason = explain(error) or f"{type(error).__name__}"
+        reason = reason.removeprefix("extract failed: ")
+        if record_failure(pipeline, reason) and pending:
+            raise quarantine(pipeline, reason) from error
+        raise
+    forget_failures(pipeline)
