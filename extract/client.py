@@ -161,7 +161,6 @@ class PendoClient:
             retry_condition=_retry_server_error,
         )
         session = http.session
-        session.max_redirects = 0  # belt and braces: every request also says allow_redirects=False
         adapter = _CountingAdapter(self.counts)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
