@@ -100,10 +100,10 @@ class Proxy:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 proxy._handle(self, "GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 proxy._handle(self, "POST")
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)

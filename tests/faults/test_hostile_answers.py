@@ -224,7 +224,10 @@ def _first_row(change):
         (lambda rows: rows.__setitem__(0, [rows[0]]), "a row is a list, not an object"),
         (lambda rows: rows[0].__setitem__("visitorId", ["v1", "v2"]), "events.visitorId: Pendo sent ['v1', 'v2']"),
         (lambda rows: rows[0].__setitem__("accountId", {"id": 1}), "events.accountId: Pendo sent {'id': 1}"),
-        (lambda rows: rows[0].__setitem__("numEvents", 2**70), "numEvents is 1.1805916207174113e+21, not a 64-bit"),
+        (
+            lambda rows: rows[0].__setitem__("numEvents", 2**70),
+            "Pendo sent 1180591620717411303424, which is not a bigint",
+        ),
         (lambda rows: rows[0].__setitem__("numMinutes", 1.5), "numMinutes is 1.5, not a whole number"),
         (lambda rows: rows[0].__setitem__("numEvents", -3), "events.numEvents: Pendo sent -3, a count below zero"),
     ],
