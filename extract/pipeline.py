@@ -47,13 +47,16 @@ class _ExpectedWarnings(logging.Filter):
       data"); the columns the models rely on are pinned by hints and exist from the first load;
     - when one resource fails, the others' threads may still be inside an HTTP retry when dlt shuts its pool down
       ("could not be completed in 2.0 seconds"); the process ends once they return, and the run's one-line error
-      says what failed.
+      says what failed;
+    - on a full disk or a read-only DLT_DATA_DIR dlt cannot write its trace either ("Failed to create trace dump",
+      with a traceback); the run's one-line error already says what to do.
     """
 
     QUIET = (
         "when merging arrow schema with dlt schema",
         "did not receive any data during this load",
         "-extract-threads could not be completed",
+        "Failed to create trace dump",
     )
 
     def filter(self, record: logging.LogRecord) -> bool:

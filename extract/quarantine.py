@@ -19,6 +19,8 @@ import dlt
 
 from extract.run_lock import lock_path
 
+REASON_CHARS = 120
+
 
 class Quarantined(Exception):
     """Packages were moved aside; the message is the one line a user reads."""
@@ -63,7 +65,7 @@ def quarantine(pipeline: dlt.Pipeline, reason: str) -> Quarantined:
     extracted = pipeline._get_normalize_storage().extracted_packages
     for load_id in pending_load_ids(pipeline):
         for storage, kind in ((normalized, "normalized"), (extracted, "extracted")):
-            source = Path(storage.get_package_path(load_id))
+            source = Path(storage.storage.make_full_path(storage.get_package_path(load_id)))
             if source.exists():
                 destination = target / f"{load_id}.{kind}"
                 shutil.rmtree(destination, ignore_errors=True)
@@ -71,9 +73,9 @@ def quarantine(pipeline: dlt.Pipeline, reason: str) -> Quarantined:
                 moved.append(destination.name)
     forget_failures(pipeline)
     home = Path(pipeline.working_dir)
+    short = reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS] + "…"
     return Quarantined(
-        f"extract failed: load package {', '.join(moved)} failed twice the same way ({reason}); moved to {target} so "
+        f"extract failed: load package {', '.join(moved)} failed twice the same way ({short}); moved to {target} so "
         f"the next run goes on and reads those windows again; to retry it, move <id>.normalized back to "
-        f"{home / 'load' / 'normalized'}/<id> (or <id>.extracted to {home / 'normalize' / 'extracted'}/<id>) and run "
-        "again"
+        f"{home / 'load' / 'normalized'}/<id> and run again"
     )
