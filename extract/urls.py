@@ -8,15 +8,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-# scheme://userinfo@ anywhere in a text: the userinfo is everything up to the last @ before the host
-_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@'\"]+)@")
+# scheme://user:password@ anywhere in a text (a user name alone is no secret and stays, as in postgres://user@host)
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@'\":]*:[^/\s@'\"]*)@")
 LOOPBACK_HOSTS = ("localhost", "::1")
 
 
 def redact_url(url: str) -> str:
-    """The URL without its user name and password (`***` in their place)."""
+    """The URL without its user name and password (`***` in their place) when it has a password."""
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
+    if parts.password is None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
