@@ -248,6 +248,9 @@ class PendoClient:
                 raise WindowTooLarge("the response stalled for longer than the request timeout") from None
             except (Urllib3Error, ChunkedEncodingError, ijson.IncompleteJSONError, OSError) as error:
                 raise ResponseInterrupted(f"the response was cut off ({type(error).__name__})") from None
+            except ijson.JSONError as error:  # a 200 whose body is not JSON (a gateway's HTML page, say)
+                reason = one_line(str(error))
+                raise InvalidAnswer(f"{self.host} sent a malformed answer: the body is not JSON ({reason})") from None
 
 
 class _GuardedStream:

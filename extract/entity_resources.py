@@ -166,6 +166,9 @@ def metadata_schema_resource(name: str, kind: str, context: EntityContext) -> Dl
             document = client.get_json(f"api/v1/metadata/schema/{kind}")
         except WindowTooLarge as error:
             raise PendoRequestError(f"{name}: {error}") from None
+        if document is not None and not isinstance(document, dict):
+            shape = "a list" if isinstance(document, list) else f"a {type(document).__name__}"
+            raise InvalidAnswer(f"{name}: {client.host} sent a malformed answer: {shape}, not an object")
         rows = [
             {"group_name": group, "field_name": field_name, **(descriptor if isinstance(descriptor, dict) else {})}
             for group, fields in (document or {}).items()
