@@ -149,11 +149,13 @@ class PendoClient:
         integration_key: str,
         counts: RequestCounts | None = None,
         limits: AnswerLimits | None = None,
+        resend_attempts: int = 5,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.host = urlsplit(redact_url(self.base_url)).netloc
         self.counts = counts or RequestCounts()
         self.limits = limits or AnswerLimits()
+        self.resend_attempts = max(1, resend_attempts)
         http = Client(
             raise_for_status=False,
             status_codes=(HTTPStatus.TOO_MANY_REQUESTS,),
@@ -182,7 +184,18 @@ class PendoClient:
         return self._rows(response, deadline, integer_fields)
 
     def get_json(self, path: str) -> Any:
-        """GET a small JSON document (the metadata schemas)."""
+        """GET a small JSON document (the metadata schemas), within the answer limits; a body cut off mid-way is
+        asked for again (`resend_attempts` in all), as dlt's retries would for a body read inside them."""
+        for attempt in range(1, self.resend_attempts + 1):
+            try:
+                return self._get_json_once(path)
+            except ResponseInterrupted:
+                if attempt >= self.resend_attempts:
+                    raise
+                self.counts.resent += 1
+        raise AssertionError("not reached")
+
+    def _get_json_once(self, path: str) -> Any:
         deadline = time.monotonic() + self.limits.deadline_s
         response = self._send("GET", path, stream=True)
         response.raw.decode_content = True

@@ -83,11 +83,11 @@ def pendo(
 
     limits = AnswerLimits(settings.answer_deadline, settings.max_answer_bytes, settings.max_row_bytes)
 
-    def client(counts: RequestCounts) -> PendoClient:
-        return PendoClient(settings.base_url, integration_key, counts, limits)
-
     runtime = resolve_configuration(RuntimeConfiguration())
     max_attempts = runtime.request_max_attempts
+
+    def client(counts: RequestCounts) -> PendoClient:
+        return PendoClient(settings.base_url, integration_key, counts, limits, max_attempts)
 
     def backoff(attempt: int) -> None:
         """The wait before the n-th retry of a malformed answer: dlt's backoff for a 5xx."""
