@@ -20,9 +20,10 @@ Nothing is taken on trust (a proxy or a broken host can send anything with a 200
 whose `results` is a list, and every row an object, or `MalformedAnswer` is raised; `results` that is null, an
 object, a string or missing is never read as "no rows". The checks cost next to nothing on the fast path: the header
 regex already proves the object and the list, and `type(row) is dict` runs in C over each parsed piece. A fraction
-in an integer column (`numMinutes: 1.5`, which Arrow would silently truncate) is looked for only in pieces whose
-bytes show a fractional number after one of those keys. One row larger than `max_row_bytes` (and, on the ijson
-path, one value) raises `RowTooLarge` rather than growing the buffer without bound.
+in an integer column (`numMinutes: 1.5`, which Arrow would silently truncate) is looked for by collecting the set of
+value types of each integer column of a piece (in C: `set(map(type, …))`); rows are only visited when a float shows.
+One row larger than `max_row_bytes` (and, on the ijson path, one value) raises `RowTooLarge` rather than growing the
+buffer without bound.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Protocol
 
 import ijson
@@ -43,8 +45,6 @@ BLOCK_BYTES = 1 << 20
 MAX_BUFFER = 64 << 20
 CUTS_PER_BLOCK = 3
 _INT64_LIMIT = 2.0**63
-# a key followed by a number with a fraction or an exponent: `"numMinutes": 1.5`
-_FRACTION = re.compile(rb'"([A-Za-z_][A-Za-z0-9_]*)"\s*:\s*-?\d+(?:\.\d|[eE])')
 _JSON_KINDS = {
     "null": "null",
     "boolean": "a boolean",
@@ -126,20 +126,19 @@ def result_rows(
     except (orjson.JSONDecodeError, TypeError, KeyError):
         last = None
     if isinstance(last, list):
-        yield from _checked(last, RESULTS_OPEN + buffer, integer_fields)
+        yield from _checked(last, integer_fields)
     else:  # not what it looked like: let ijson read it, and fail the way it does
         yield from _ijson_rows(io.BytesIO(RESULTS_OPEN + buffer), integer_fields, max_row_bytes)
 
 
-def _checked(rows: list[Any], text: bytes, integer_fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    """`rows` (parsed from `text`) when every one is an object and none has a fraction in an integer field."""
+def _checked(rows: list[Any], integer_fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """`rows` when every one is an object and none has a fraction in an integer field."""
     if not all(type(row) is dict for row in rows):
         kind = next(_kind(row) for row in rows if type(row) is not dict)
         raise MalformedAnswer(f"a row is {kind}, not an object")
-    if integer_fields and (names := set(_FRACTION.findall(text))):
-        suspects = tuple(name for name in integer_fields if name.encode() in names)
-        if suspects:
-            _check_integers(rows, suspects)
+    for name in integer_fields:  # the types present in the column, collected in C; rows are looked at only on a float
+        if float in set(map(type, map(dict.get, rows, repeat(name)))):
+            _check_integers(rows, (name,))
     return rows
 
 
@@ -180,7 +179,7 @@ def _cut(buffer: bytes, integer_fields: tuple[str, ...] = ()) -> tuple[list[dict
                 return [], buffer, True  # a value orjson refuses, inside the piece
             end = cut  # the piece ends inside a string or a nested list: try the cut before it
             continue
-        return _checked(rows, piece, integer_fields), buffer[cut + 2 :], False
+        return _checked(rows, integer_fields), buffer[cut + 2 :], False
     return [], buffer, False
 
 
