@@ -226,7 +226,7 @@ def _first_row(change):
         (lambda rows: rows[0].__setitem__("accountId", {"id": 1}), "events.accountId: Pendo sent {'id': 1}"),
         (
             lambda rows: rows[0].__setitem__("numEvents", 2**70),
-            "sent 1180591620717411303424, which is not a bigint",
+            "numEvents is 1.1805916207174113e+21, not a 64-bit integer",
         ),
         (lambda rows: rows[0].__setitem__("numMinutes", 1.5), "numMinutes is 1.5, not a whole number"),
         (lambda rows: rows[0].__setitem__("numEvents", -3), "events.numEvents: Pendo sent -3, a count below zero"),
