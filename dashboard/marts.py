@@ -72,7 +72,9 @@ def how_to_fill(warehouse: Path) -> str:
 def query(path: Path, sql: str, parameters: Sequence[Any] = ()) -> pa.Table:
     """Run one read-only query on its own connection, closed before returning, so no load ever waits on us."""
     try:
-        with duckdb.connect(str(path), read_only=True) as connection:
+        # no extension is ever downloaded or loaded at run time (a foreign file would otherwise trigger one)
+        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        with duckdb.connect(str(path), read_only=True, config=config) as connection:
             return connection.execute(sql, list(parameters)).to_arrow_table()
     except duckdb.IOException as error:
         if "lock" in str(error).lower():

@@ -13,6 +13,12 @@ DuckDB allows one writer, and any open reader blocks it: a BI tool holding the w
 - The copy uses DuckDB's storage format v1.0.0, which every DuckDB 1.x reads: BI tools bundle their own DuckDB
   (Metabase's driver, duckdb-engine, Evidence, DBeaver's JDBC driver) and may be older than ours.
 - The warehouse file is attached read-only, and only for the seconds the copy takes.
+- A publish killed half-way leaves its temporary copy (`.<target>.<pid>.tmp` and its WAL); the next publish removes
+  those of processes that are gone.
+- DuckDB never downloads or loads an extension here, and a warehouse path that is not a DuckDB file stops in one
+  line; so does a target folder that cannot be written.
+- The copy is written readable by its owner only (0600), like the warehouse; BI tools running as another user need
+  it opened up on purpose (`chmod g+r`, or MARTS_DUCKDB_PATH in a shared folder with a default ACL).
 
 On Postgres there is nothing to publish: readers and writers coexist, so BI tools connect to schema `marts` directly.
 """
@@ -29,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 MARTS_SCHEMA = "marts"
+NO_EXTENSION_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 # The oldest storage format DuckDB 1.5 can write that keeps everything the marts use; DuckDB 1.0 and later read it.
 STORAGE_VERSION = "v1.0.0"
 
@@ -56,6 +63,7 @@ def _literal(text: str) -> str:
 
 def publish(source: Path, target: Path) -> list[str]:
     """Copy every table of schema `marts` (with its table and column comments) from `source` to `target`."""
+    remove_stale_copies(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     _remove(temporary)
     try:
@@ -68,8 +76,36 @@ def publish(source: Path, target: Path) -> list[str]:
     return tables
 
 
+def remove_stale_copies(target: Path) -> list[Path]:
+    """Delete the temporary copies (and their WALs) that killed publishes left beside `target`; returns them.
+    A copy whose process still runs is another publish at work and stays."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.tmp(\.wal)?$")
+    removed = []
+    for path in target.parent.glob(f".{glob_escape(target.name)}.*.tmp*"):
+        match = pattern.match(path.name)
+        if match is None or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _write_copy(source: Path, temporary: Path) -> list[str]:
-    with duckdb.connect() as connection:
+    with duckdb.connect(config=NO_EXTENSION_DOWNLOADS) as connection:
         connection.execute(f"attach {_literal(str(source))} as warehouse (read_only)")
         connection.execute(f"attach {_literal(str(temporary))} as published (storage_version '{STORAGE_VERSION}')")
         tables = [
@@ -117,7 +153,7 @@ def _ensure_no_writer(target: Path) -> None:
     if not target.exists():
         return
     try:
-        duckdb.connect(str(target), read_only=True).close()
+        duckdb.connect(str(target), read_only=True, config=NO_EXTENSION_DOWNLOADS).close()
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
@@ -154,14 +190,26 @@ def main() -> int:
     if target == source:
         print(f"publish: the copy cannot be the warehouse itself ({source}); choose another path", file=sys.stderr)
         return 1
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from extract.load.database_file import foreign_file
+
+    if (what := foreign_file(source)) is not None:
+        print(f"publish: {source} is {what}, not a DuckDB database: set DUCKDB_PATH to the warehouse", file=sys.stderr)
+        return 1
     started = time.monotonic()
+    os.umask(0o077)  # the copy, like the warehouse, is readable by its owner only
     try:
         tables = publish(source, target)
     except PublishError as error:
         print(f"publish: {error}", file=sys.stderr)
         return 1
-    except duckdb.IOException as error:
+    except (duckdb.IOException, duckdb.PermissionException) as error:
         print(f"publish: cannot copy {source} to {target}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"publish: cannot write {error.filename or target.parent}: {reason}; choose a writable MARTS_DUCKDB_PATH",
+              file=sys.stderr)  # fmt: skip
         return 1
     print(f"Published {len(tables)} marts to {target} in {time.monotonic() - started:.1f}s (open it read-only)")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -74,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_USAGE
 
-    from extract.load.messages import explain
+    from extract.load.messages import explain, secrets_warning
 
+    os.umask(0o077)  # the database, its WAL and dlt's files are readable by this user only
+    if (warning := secrets_warning()) is not None:
+        print(warning, file=sys.stderr)
     try:
         from extract.load.pipeline import run
         from extract.load.progress import summary_text

@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from extract.pendo.urls import has_credentials, is_loopback, redact_url
+
 # Pendo's API host per region (../shared/notes/pendo-api.md §2). A key only works against its own region's host.
 REGION_HOSTS = {
     "us": "https://app.pendo.io",
@@ -27,6 +29,7 @@ DEFAULT_TIMEZONE = "America/New_York"
 TIMEZONE_ENV = "PENDO_TIMEZONE"  # the same variable the dbt project reads
 NOW_ENV = "EXTRACT_NOW"  # tests and reproducible demos pin the extractor's clock with an ISO 8601 instant
 MAX_PAGE_SIZE = 1_000_000
+MAX_BYTES = 1 << 40
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -60,6 +63,9 @@ class Settings:
     include_anonymous: bool
     timezone: str
     rows_per_load: int
+    answer_deadline: float = 900.0
+    max_answer_bytes: int = 1 << 30
+    max_row_bytes: int = 16 << 20
 
     @property
     def host(self) -> str:
@@ -80,6 +86,9 @@ def parse_settings(
     include_anonymous: Any,
     timezone: Any,
     rows_per_load: Any,
+    answer_deadline: Any = 900,
+    max_answer_bytes: Any = 1 << 30,
+    max_row_bytes: Any = 16 << 20,
 ) -> Settings:
     """Check every value; the first invalid one raises `ConfigError`."""
     period_value = _choice("period", period, PERIODS)
@@ -95,6 +104,9 @@ def parse_settings(
         include_anonymous=_bool("include_anonymous", include_anonymous),
         timezone=_timezone(timezone),
         rows_per_load=_positive_int("rows_per_load", rows_per_load, 10**12),
+        answer_deadline=_positive_int("answer_deadline", answer_deadline, 7 * 86400),
+        max_answer_bytes=_positive_int("max_answer_bytes", max_answer_bytes, MAX_BYTES),
+        max_row_bytes=_positive_int("max_row_bytes", max_row_bytes, MAX_BYTES),
     )
 
 
@@ -102,10 +114,21 @@ def resolve_base_url(region: Any, base_url: Any) -> str:
     """`base_url` wins when set (Pendo Adopt, a proxy, the simulator); otherwise the region's host."""
     if base_url not in (None, ""):
         text = str(base_url).strip().rstrip("/")
+        shown = redact_url(text)
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             example = REGION_HOSTS["us"]
-            raise ConfigError(f"invalid sources.pendo.base_url {base_url!r}: expected an http(s) URL such as {example}")
+            raise ConfigError(f"invalid sources.pendo.base_url {shown!r}: expected an http(s) URL such as {example}")
+        if has_credentials(text):
+            raise ConfigError(
+                f"invalid sources.pendo.base_url {shown!r}: a user name or password in the URL is not supported "
+                "(Pendo authenticates with the integration key alone); remove it"
+            )
+        if parts.scheme == "http" and not is_loopback(text):
+            raise ConfigError(
+                f"invalid sources.pendo.base_url {shown!r}: plain http would send the integration key unencrypted; "
+                "use https (http is accepted only for 127.0.0.1, localhost and [::1])"
+            )
         return text
     name = str(region if region is not None else "us").strip().lower()
     if name not in REGION_HOSTS:

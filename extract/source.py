@@ -5,6 +5,7 @@ dbt reads the tables as declared in transform/models/staging/pendo/_pendo__sourc
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import dlt
@@ -12,9 +13,6 @@ from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.extract.resource import DltResource
 
-from extract.config import ConfigError, Settings, extraction_now, parse_settings
-from extract.load.progress import Progress
-from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoClient, RequestCounts
 from extract.resources.entities import (
     ENTITIES,
@@ -24,6 +22,10 @@ from extract.resources.entities import (
     metadata_schema_resource,
 )
 from extract.resources.events import EventContext, event_resource
+from extract.load.window_plan import RunPlan
+from extract.load.progress import Progress
+from extract.pendo.rows import AnswerLimits
+from extract.config import ConfigError, Settings, extraction_now, parse_settings
 from extract.resources.registry import EVENT_TABLES
 from extract.resources.windows import to_ms
 
@@ -46,6 +48,9 @@ def pendo(
     include_anonymous: Any = "true",
     timezone: Any = None,
     rows_per_load: Any = "2000000",
+    answer_deadline: Any = "900",
+    max_answer_bytes: Any = str(1 << 30),
+    max_row_bytes: Any = str(16 << 20),
     plan: RunPlan | None = None,
     progress: Progress | None = None,
 ) -> list[DltResource]:
@@ -65,6 +70,9 @@ def pendo(
         include_anonymous=include_anonymous,
         timezone=timezone,
         rows_per_load=rows_per_load,
+        answer_deadline=answer_deadline,
+        max_answer_bytes=max_answer_bytes,
+        max_row_bytes=max_row_bytes,
     )
     plan = plan or RunPlan()
     progress = progress or Progress()
@@ -73,12 +81,22 @@ def pendo(
         plan.now_ms = to_ms(extraction_now())
     _check_period_unchanged(settings)
 
-    def client(counts: RequestCounts) -> PendoClient:
-        return PendoClient(settings.base_url, integration_key, counts)
+    limits = AnswerLimits(settings.answer_deadline, settings.max_answer_bytes, settings.max_row_bytes)
 
-    max_attempts = resolve_configuration(RuntimeConfiguration()).request_max_attempts
-    events = EventContext(plan=plan, progress=progress, client=client, max_attempts=max_attempts)
-    entities = EntityContext(settings=settings, progress=progress, client=client, max_attempts=max_attempts)
+    runtime = resolve_configuration(RuntimeConfiguration())
+    max_attempts = runtime.request_max_attempts
+
+    def client(counts: RequestCounts) -> PendoClient:
+        return PendoClient(settings.base_url, integration_key, counts, limits, max_attempts)
+
+    def backoff(attempt: int) -> None:
+        """The wait before the n-th retry of a malformed answer: dlt's backoff for a 5xx."""
+        time.sleep(min(runtime.request_backoff_factor * 2 ** (attempt - 1), runtime.request_max_retry_delay))
+
+    events = EventContext(plan=plan, progress=progress, client=client, max_attempts=max_attempts, backoff=backoff)
+    entities = EntityContext(
+        settings=settings, progress=progress, client=client, max_attempts=max_attempts, backoff=backoff
+    )
     return [
         *(event_resource(table, events) for table in EVENT_TABLES.values()),
         *(entity_resource(spec, entities) for spec in ENTITIES.values()),

@@ -9,10 +9,9 @@ Postgres connection settings, in order of precedence:
    variables), as fields or as one `postgresql://…` string;
 3. a local server: 127.0.0.1, 5432, user postgres, no password, database test.
 
-dbt cannot read secrets.toml, so on Postgres the Makefile runs dbt through
-`python -m extract.load.destination -- dbt …`, which sets the POSTGRES_* variables of dbt's process from the same
-resolved settings: both layers always connect to the same database, and the password is only ever passed in the
-environment of that one process, never printed.
+dbt cannot read secrets.toml, so on Postgres the Makefile runs dbt through `python -m extract.load.destination -- dbt …`,
+which sets the POSTGRES_* variables of dbt's process from the same resolved settings: both layers always connect to
+the same database, and the password is only ever passed in the environment of that one process, never printed.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from dlt.common.destination import Destination
 from dlt.destinations import duckdb, postgres
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
+from extract.load.database_file import foreign_file
 from extract.config import ConfigError
 
 DESTINATIONS = ("duckdb", "postgres")
@@ -93,6 +93,20 @@ def postgres_credentials() -> PostgresCredentials:
         value = settings[setting.variable]
         setattr(credentials, setting.field, int(value) if setting.field == "port" else value)
     return credentials
+
+
+def check_database_file(path: Path | None = None) -> None:
+    """`DUCKDB_PATH` must be a DuckDB file or not exist yet; anything else stops the run in one line, before DuckDB
+    opens it (and, for a SQLite file, before DuckDB would fetch an extension to read it)."""
+    if destination_name() != "duckdb":
+        return
+    path = path or duckdb_path()
+    what = foreign_file(path)
+    if what is not None:
+        raise ConfigError(
+            f"DUCKDB_PATH {path} is {what}, not a DuckDB database: point DUCKDB_PATH at a DuckDB file, or at a path "
+            "that does not exist yet"
+        )
 
 
 def make_destination() -> Destination:

@@ -1,24 +1,30 @@
-"""One run at a time per pipeline: an OS file lock (`fcntl.flock`) held for the whole run.
+"""One run at a time per pipeline and per database: OS file locks (`fcntl.flock`) held for the whole run.
 
-Two extracts of one pipeline at once would interleave their load packages and state. The lock file sits beside the
-pipeline's working directory (`<pipelines dir>/<pipeline>.lock`, not inside it: dlt may wipe and recreate that
-directory during a run). The operating system releases the lock when its process ends in any way, `kill -9` included,
-so a lock is never stale; the file itself stays and names the last holder.
+Two extracts of one pipeline at once would interleave their load packages and state. The pipeline's lock file sits
+beside its working directory (`<pipelines dir>/<pipeline>.lock`, not inside it: dlt may wipe and recreate that
+directory during a run). Two runs with different pipeline directories (another `DLT_DATA_DIR`) on one database would
+interleave just as badly in the database (and the second would fail inside dbt), so a run also locks the database:
+`.<file>.lock` beside a DuckDB file, and for Postgres a lock file in the system's temporary folder named after the
+connection (which keeps out runs on this machine; runs on two machines against one Postgres are not covered).
+The operating system releases a lock when its process ends in any way, `kill -9` included, so a lock is never
+stale; the file itself stays and names the last holder.
 
-`python -m extract.load.lock COMMAND…` holds the lock while COMMAND runs (`make elt` wraps extract, transform and
+`python -m extract.load.lock COMMAND…` holds the locks while COMMAND runs (`make elt` wraps extract, transform and
 publish in it, so a second `make elt` is refused as a whole). An extract started inside COMMAND finds the lock already
-held by its parent through an inherited file descriptor (`EXTRACT_RUN_LOCK_FD`) and runs.
+held by its parent through inherited file descriptors (`EXTRACT_RUN_LOCK_FD`) and runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -42,16 +48,52 @@ def lock_path(name: str | None = None) -> Path:
     return Path(get_dlt_pipelines_dir()) / f"{name or pipeline_name()}.lock"
 
 
+def database_lock_path() -> Path:
+    """The database's lock file: beside a DuckDB file, or in the temporary folder for a Postgres connection."""
+    from extract.load.destination import describe, destination_name, duckdb_path
+
+    if destination_name() == "duckdb":
+        path = duckdb_path()
+        return path.with_name(f".{path.name}.lock")
+    digest = hashlib.blake2b(describe().encode(), digest_size=8).hexdigest()
+    return Path(tempfile.gettempdir()) / f"pendo-elt-postgres-{digest}.lock"
+
+
+def run_lock_paths() -> list[Path]:
+    """What a run locks: the pipeline, then the database."""
+    return [lock_path(), database_lock_path()]
+
+
 def _inherited(path: Path) -> bool:
     """Whether a parent (`python -m extract.load.lock`) holds this lock and handed us its descriptor."""
-    text = os.environ.get(INHERITED_FD_ENV, "")
-    if not text.isdigit():
-        return False
     try:
-        held, current = os.fstat(int(text)), path.stat()
+        current = path.stat()
     except OSError:
         return False
-    return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
+    for text in os.environ.get(INHERITED_FD_ENV, "").split(","):
+        if not text.strip().isdigit():
+            continue
+        try:
+            held = os.fstat(int(text))
+        except OSError:
+            continue
+        if (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino):
+            return True
+    return False
+
+
+def _busy(path: Path) -> str:
+    return "already running" if _label(path).startswith("pipeline ") else "in use by another run"
+
+
+def _label(path: Path) -> str:
+    if path.name.startswith("pendo-elt-postgres-"):
+        from extract.load.destination import describe
+
+        return f"database {describe()}"
+    if path.name.startswith(".") and path.name.endswith(".lock"):
+        return f"database {path.with_name(path.name[1:].removesuffix('.lock'))}"
+    return f"pipeline {path.stem}"
 
 
 def _holder(fd: int) -> str:
@@ -64,21 +106,35 @@ def _holder(fd: int) -> str:
 
 
 @contextlib.contextmanager
-def exclusive_run(path: Path, what: str = "extract") -> Iterator[int | None]:
-    """Hold the run lock at `path` for the block; raise `AlreadyRunning` at once when another process holds it.
+def exclusive_run(paths: Path | Sequence[Path], what: str = "extract") -> Iterator[list[int]]:
+    """Hold the run locks at `paths` for the block; raise `AlreadyRunning` at once when another process holds one.
 
-    Yields the locked file descriptor (None when a parent holds the lock for us)."""
+    Yields the locked file descriptors (without those a parent holds for us)."""
+    with contextlib.ExitStack() as stack:
+        fds = []
+        for path in [paths] if isinstance(paths, Path) else list(paths):
+            fd = stack.enter_context(_locked(path, what))
+            if fd is not None:
+                fds.append(fd)
+        yield fds
+
+
+@contextlib.contextmanager
+def _locked(path: Path, what: str) -> Iterator[int | None]:
     if _inherited(path):
         yield None
         return
+    if _label(path).startswith("database ") and not path.parent.is_dir():
+        yield None  # no database folder: DuckDB's own one-line error says so, and no run can interleave in it
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AlreadyRunning(
-                f"pipeline {path.stem} is already running ({_holder(fd)}): this {what} changed nothing; "
+                f"{_label(path)} is {_busy(path)} ({_holder(fd)}): this {what} changed nothing; "
                 "wait for that run to finish, then run again"
             ) from None
         argv = list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv])
@@ -100,15 +156,21 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m extract.load.lock COMMAND [ARGS…]", file=sys.stderr)
         return 2
     try:
-        with exclusive_run(lock_path(), what="run") as fd:
+        with exclusive_run(run_lock_paths(), what="run") as fds:
             env = dict(os.environ)
-            pass_fds: tuple[int, ...] = ()
-            if fd is not None:
-                env[INHERITED_FD_ENV] = str(fd)
-                pass_fds = (fd,)
-            return subprocess.run(command, env=env, pass_fds=pass_fds, check=False).returncode
+            if fds:
+                env[INHERITED_FD_ENV] = ",".join(map(str, fds))
+            return subprocess.run(command, env=env, pass_fds=tuple(fds), check=False).returncode
     except AlreadyRunning as error:
         print(error, file=sys.stderr)
+        return 1
+    except Exception as error:  # a setting or a path that cannot be used: one line, like the extract's
+        from extract.load.messages import explain
+
+        line = explain(error)
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -7,10 +7,12 @@ carries the integration key or a database password.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 NO_KEY = (
     "No Pendo integration key: set integration_key under [sources.pendo] in .dlt/secrets.toml "
@@ -47,12 +49,13 @@ def _line(cause: BaseException) -> str | None:
     from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
     from dlt.common.configuration.providers.toml import TomlProviderReadException
 
-    from extract.config import ConfigError
-    from extract.load.lock import AlreadyRunning
-    from extract.load.state_sync import StaleDataset
+    from extract.resources.arrow import UnexpectedValue
     from extract.pendo.client import PendoError
     from extract.pendo.keyset import KeysetStuck
-    from extract.resources.arrow import UnexpectedValue
+    from extract.load.quarantine import Quarantined
+    from extract.load.lock import AlreadyRunning
+    from extract.config import ConfigError
+    from extract.load.state_sync import StaleDataset
 
     if isinstance(cause, ConfigFieldMissingException):
         if "integration_key" in cause.fields:
@@ -62,11 +65,21 @@ def _line(cause: BaseException) -> str | None:
         return f"invalid value {cause.field_value!r} for {cause.field_name}: expected {cause.hint}"
     if isinstance(cause, TomlProviderReadException):
         return _unreadable_toml(cause)
-    if isinstance(cause, AlreadyRunning):
+    if isinstance(cause, AlreadyRunning | Quarantined):
         return str(cause)
+    if isinstance(cause, OSError) and (line := _os_error(cause)) is not None:
+        return line
     if isinstance(cause, ConfigError | PendoError | KeysetStuck | UnexpectedValue | StaleDataset):
         return f"extract failed: {_first_line(cause)}"
     text = str(cause)
+    if "No space left on device" in text:
+        return _no_space(None)
+    if "Read-only file system" in text or "Permission denied" in text:
+        return _not_writable(None, _first_line(cause))
+    if "not a valid DuckDB database file" in text:
+        from extract.load.destination import duckdb_path
+
+        return f"extract failed: {duckdb_path()} is not a DuckDB database: point DUCKDB_PATH at a DuckDB file"
     if "Could not set lock on file" in text:
         return _duckdb_locked(text)
     if text.startswith("Out of Memory Error"):
@@ -74,6 +87,31 @@ def _line(cause: BaseException) -> str | None:
     if _is_connection_failure(cause):
         return _cannot_connect(cause)
     return None
+
+
+def _os_error(cause: OSError) -> str | None:
+    """A full disk or a path that cannot be written: where, and what to do (never a traceback)."""
+    if cause.errno == errno.ENOSPC:
+        return _no_space(cause.filename)
+    if cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _not_writable(cause.filename, cause.strerror or "not writable")
+    return None
+
+
+def _no_space(path: Any) -> str:
+    where = f" ({path})" if path else ""
+    return (
+        f"extract failed: no space left on the device{where}: free some space where DLT_DATA_DIR and DUCKDB_PATH "
+        "live, then run again; loads already committed stay, the rest is read again"
+    )
+
+
+def _not_writable(path: Any, reason: str) -> str:
+    where = f"{path}: " if path else ""
+    return (
+        f"extract failed: cannot write {where}{reason}: DLT_DATA_DIR and the folder of DUCKDB_PATH must be "
+        "writable by this user; nothing was loaded"
+    )
 
 
 def _first_line(error: BaseException) -> str:
@@ -152,7 +190,10 @@ def _cannot_connect(cause: BaseException) -> str:
 
 
 def _scrub(line: str) -> str:
-    """Never print a secret, even one that found its way into an error message."""
+    """Never print a secret, even one that found its way into an error message (a password in a URL included)."""
+    from extract.pendo.urls import redact_text
+
+    line = redact_text(line)
     for secret in _secrets():
         if secret and len(secret) >= 4:
             line = line.replace(secret, "***")
@@ -172,3 +213,15 @@ def _secrets() -> list[str]:
     except Exception:  # a secret that cannot be resolved cannot be in the message either
         pass
     return found
+
+
+def secrets_warning() -> str | None:
+    """One line when `.dlt/secrets.toml` can be read by other users (the integration key is in it)."""
+    path = Path(os.environ.get("DLT_PROJECT_DIR") or ".") / ".dlt" / "secrets.toml"
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return f"warning: {path} is readable by other users (mode {mode:04o}): run `chmod 600 {path}`"

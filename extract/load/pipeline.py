@@ -21,16 +21,17 @@ from dlt.common.pipeline import StateInjectableContext
 from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
 
-from extract.load.destination import describe, loader_file_format, make_destination
-from extract.load.lock import exclusive_run, lock_path, pipeline_name
-from extract.load.messages import chain
-from extract.load.pending_packages import deduplicate_pending_loads, drop_normalized_duplicates
-from extract.load.progress import Progress
-from extract.load.state_sync import check_raw_layout, sync_with_destination
-from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoAuthError, PendoError, PendoUnreachable
-from extract.resources.registry import ALL_RESOURCES, EVENT_RESOURCES
+from extract.load.destination import check_database_file, describe, loader_file_format, make_destination
+from extract.load.messages import chain, explain
+from extract.load.window_plan import RunPlan
+from extract.load.progress import Progress
+from extract.load.quarantine import forget_failures, quarantine, record_failure
+from extract.load.pending_packages import deduplicate_pending_loads, drop_normalized_duplicates
+from extract.load.lock import exclusive_run, pipeline_name, run_lock_paths
 from extract.source import pendo
+from extract.load.state_sync import check_raw_layout, sync_with_destination
+from extract.resources.registry import ALL_RESOURCES, EVENT_RESOURCES
 
 RAW_DATASET = "pendo_raw"
 
@@ -46,13 +47,16 @@ class _ExpectedWarnings(logging.Filter):
       data"); the columns the models rely on are pinned by hints and exist from the first load;
     - when one resource fails, the others' threads may still be inside an HTTP retry when dlt shuts its pool down
       ("could not be completed in 2.0 seconds"); the process ends once they return, and the run's one-line error
-      says what failed.
+      says what failed;
+    - on a full disk or a read-only DLT_DATA_DIR dlt cannot write its trace either ("Failed to create trace dump",
+      with a traceback); the run's one-line error already says what to do.
     """
 
     QUIET = (
         "when merging arrow schema with dlt schema",
         "did not receive any data during this load",
         "-extract-threads could not be completed",
+        "Failed to create trace dump",
     )
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -89,7 +93,8 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
     plan = RunPlan(backfill=backfill)
     selected = list(resources or (EVENT_RESOURCES if backfill else ALL_RESOURCES))
     check_settings(plan, progress, selected)
-    with exclusive_run(lock_path()):
+    check_database_file()
+    with exclusive_run(run_lock_paths()):
         pipeline = make_pipeline()
         # the state committed with the data wins over a missing, older or orphaned local copy
         pipeline = sync_with_destination(pipeline, progress.say)
@@ -100,7 +105,7 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
         if pipeline.has_pending_data:
             progress.say("loading the package an interrupted run left behind")
             deduplicate_pending_loads(pipeline)
-            _normalize_and_load(pipeline, stages)
+            _normalize_and_load(pipeline, stages, pending=True)
         loads = 0
         while True:
             started = time.monotonic()
@@ -145,10 +150,20 @@ def _located(error: Exception, progress: Progress) -> Exception:
     return ResourceFailed(f"{resource}{window}: {cause}")
 
 
-def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float]) -> None:
-    started = time.monotonic()
-    pipeline.normalize()
-    stages["normalize"] += time.monotonic() - started
-    started = time.monotonic()
-    pipeline.load()
-    stages["load"] += time.monotonic() - started
+def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float], pending: bool = False) -> None:
+    """Normalize and load; a failure is recorded, and packages left behind that fail twice the same way are
+    quarantined (quarantine.py) so they cannot block every later run."""
+    try:
+        started = time.monotonic()
+        pipeline.normalize()
+        stages["normalize"] += time.monotonic() - started
+        started = time.monotonic()
+        pipeline.load()
+        stages["load"] += time.monotonic() - started
+    except Exception as error:
+        reason = explain(error) or f"{type(error).__name__}"
+        reason = reason.removeprefix("extract failed: ")
+        if record_failure(pipeline, reason) and pending:
+            raise quarantine(pipeline, reason) from error
+        raise
+    forget_failures(pipeline)

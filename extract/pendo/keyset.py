@@ -6,8 +6,10 @@ key is at or after the last row's key. The bound is inclusive, so rows that shar
 page come back and are skipped by identity; when a whole page shares one key (more rows than a page holds), the
 limit doubles until the group fits. No row is skipped, whatever the number of rows sharing one cursor value.
 
-The sort fields are fields of the row's grain, never a metric, so a row keeps its place while its numbers change,
-and two copies of one row are neighbours: the second copy is dropped. The pager's position (bound and the rows
+The sort fields are fields of the row's grain, never a metric, so a row keeps its place while its numbers change.
+A second copy of a row within one answer is dropped, wherever it sits: the identities of one answer's rows (at most
+a page of them) are kept while it is read, so a broken server that repeats a row further down cannot land it twice
+(the merges skip dlt's de-duplication because of this guarantee). The pager's position (bound and the rows
 handed over at it) is exact after every row, so a read that fails mid-page resumes where it stopped, on the same
 window or on its halves, without handing any row over twice.
 """
@@ -74,8 +76,8 @@ def _key_function(sort: Sequence[str]) -> Callable[[Row], Bound]:
 class KeysetPager:
     """Pages through one query; `position()` says how far it got, and a new pager can start there.
 
-    Per row it only builds the sort key; identities are computed for the few rows that tie with a neighbour or sit
-    at a page's bound, which keeps paging cheap on millions of rows.
+    Per row it builds the sort key and the identity (for event rows the row key, which the Arrow conversion needs
+    anyway and finds cached), and checks it against the answer's set.
     """
 
     def __init__(
@@ -112,24 +114,15 @@ class KeysetPager:
             bound, seen = request.bound, request.seen
             width = len(bound) if bound else 0
             count = 0
-            last_key: Bound | None = None
-            last_row: Row | None = None
-            tie: set[Hashable] | None = None  # identities handed over under the current full sort key, once tied
+            answer: set[Hashable] = set()  # identities of this answer's rows: a row sent twice is kept once
+            identity = self.identity
             for row in self.query(bound, limit):
                 count += 1
                 key = self._key(row)
-                if width and key[:width] == bound and self.identity(row) in seen:
-                    continue  # handed over before, at the bound
-                if key == last_key:
-                    if tie is None:
-                        tie = {self.identity(last_row)} if last_row is not None else set()
-                    ident = self.identity(row)
-                    if ident in tie:
-                        continue  # the same row twice in one answer
-                    tie.add(ident)
-                else:
-                    last_key, tie = key, None
-                last_row = row
+                ident = identity(row)
+                if ident in answer or (width and key[:width] == bound and ident in seen):
+                    continue  # the same row twice in one answer, or handed over before, at the bound
+                answer.add(ident)
                 prefix = _comparable_prefix(key)
                 if prefix == self._tail_bound:
                     self._tail.append(row)

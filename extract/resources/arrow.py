@@ -1,7 +1,12 @@
 """Rows to Arrow: the merge key of each row, and column-wise conversion to a pinned Arrow schema.
 
 dlt loads Arrow tables without its per-row normalizer, which is what makes the extractor fast
-(../shared/notes/toolchain.md §4: ~110k rows/s against ~27k for dicts).
+(~110k rows/s against ~27k for dicts, measured for this project).
+
+A value that does not fit its pinned column is refused, never bent to fit: a list or an object where an id or other
+text belongs, an integer beyond 64 bits, a fraction in an integer column (caught before Arrow, which would truncate
+it: result_rows.py), and a negative count (`numEvents`, `numMinutes`: Pendo counts events and minutes, so below zero
+is a broken answer, checked on the Arrow columns, not per row).
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from extract.resources.registry import ARROW_TYPES, BIGINT, BOOL, DOUBLE, JSON, ROW_KEY, TEXT, EventTable
 
 _KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+COUNT_FIELDS = ("numEvents", "numMinutes")  # counts: never below zero
 KEY_SLOT = "\x00row_key"  # a row's key, computed once, kept in the row for keyset paging and the conversion
 _naming = NamingConvention()
 
@@ -55,8 +62,8 @@ def to_json_text(value: Any) -> str | None:
 class ArrowConverter:
     """Turns batches of one table's rows into Arrow tables with its pinned schema.
 
-    Fields Pendo sends that the spec does not know yet are kept, as text columns (JSON text for non-strings), so
-    nothing is dropped and their type can never change later; dbt staging casts them if it needs them.
+    Fields Pendo sends that the spec does not know yet are kept, as text columns (JSON text for non-strings, lists
+    and objects included), so nothing is dropped and their type can never change later; dbt staging casts them.
     """
 
     def __init__(self, table: EventTable) -> None:
@@ -69,6 +76,8 @@ class ArrowConverter:
             [pa.field(KEY_SLOT, pa.string())] + [pa.field(f.source, ARROW_TYPES[f.kind]) for f in table.fields]
         )
         self._names = [ROW_KEY, *(f.column for f in table.fields)]
+        self._counts = tuple((f.source, f.column) for f in table.fields if f.source in COUNT_FIELDS)
+        self.integer_fields = tuple(f.source for f in table.fields if f.kind == BIGINT)
         self._schema = pa.schema(
             [pa.field(ROW_KEY, pa.string(), nullable=False)]
             + [pa.field(f.column, ARROW_TYPES[f.kind]) for f in table.fields]
@@ -90,11 +99,15 @@ class ArrowConverter:
             table = pa.Table.from_batches([batch]).rename_columns(self._names).cast(self._schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
             table = self._convert_by_column(rows)  # a value of another type: coerce it, or say which one
+        for source, column in self._counts:
+            lowest = pc.min(table.column(column)).as_py()
+            if lowest is not None and lowest < 0:
+                raise UnexpectedValue(f"{self.table.name}.{source}: Pendo sent {lowest}, a count below zero")
         for name in set().union(*rows) - self._known:
             if name not in self._extras:
                 self._extras[name] = _naming.normalize_identifier(name)
         for name, column in self._extras.items():
-            values = _array([row.get(name) for row in rows], TEXT, f"{self.table.name}.{name}")
+            values = _array([row.get(name) for row in rows], TEXT, f"{self.table.name}.{name}", pinned=False)
             table = table.append_column(pa.field(column, pa.string()), values)
         return table
 
@@ -106,24 +119,33 @@ class ArrowConverter:
         return pa.Table.from_arrays(arrays, schema=self._schema)
 
 
-def _array(values: list[Any], kind: str, where: str) -> pa.Array:
+def _array(values: list[Any], kind: str, where: str, pinned: bool = True) -> pa.Array:
     if kind == JSON:
         return pa.array([to_json_text(v) for v in values], pa.string())
     try:
         return pa.array(values, ARROW_TYPES[kind])
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        return pa.array([_coerce(v, kind, where) for v in values], ARROW_TYPES[kind])
+        coerced = [_coerce(v, kind, where, pinned) for v in values]
+    try:
+        return pa.array(coerced, ARROW_TYPES[kind])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        value = next((v for v in coerced if isinstance(v, int) and not -(2**63) <= v < 2**63), None)
+        raise UnexpectedValue(f"{where}: Pendo sent {_short(value)}, which is not a {kind}") from None
 
 
-def _coerce(value: Any, kind: str, where: str) -> Any:
+def _coerce(value: Any, kind: str, where: str, pinned: bool = True) -> Any:
     """The slow path for a batch whose values are not all of the pinned type (numbers sent as strings, …)."""
     if value is None:
         return None
     if kind == TEXT:
+        if pinned and isinstance(value, list | dict):  # an id or a name that is a list or an object: broken
+            raise UnexpectedValue(f"{where}: Pendo sent {_short(value)}, which is not a text")
         return value if isinstance(value, str) else to_json_text(value)
     try:
         if kind == BIGINT:
             if isinstance(value, int):
+                if not -(2**63) <= value < 2**63:
+                    raise UnexpectedValue(f"{where}: Pendo sent {value}, which does not fit in 64 bits")
                 return int(value)
             if isinstance(value, float) and value.is_integer():
                 return int(value)
@@ -139,4 +161,9 @@ def _coerce(value: Any, kind: str, where: str) -> Any:
                 return False
     except ValueError:
         pass
-    raise UnexpectedValue(f"{where}: Pendo sent {value!r}, which is not a {kind}")
+    raise UnexpectedValue(f"{where}: Pendo sent {_short(value)}, which is not a {kind}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"

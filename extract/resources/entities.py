@@ -15,12 +15,19 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
-from extract.config import Settings
-from extract.load.pending_packages import STAGED_ROWS_UNIQUE
-from extract.load.progress import Progress
-from extract.pendo.client import PendoClient, PendoRequestError, RequestCounts, ResponseInterrupted, WindowTooLarge
+from extract.pendo.client import (
+    InvalidAnswer,
+    PendoClient,
+    PendoRequestError,
+    RequestCounts,
+    ResponseInterrupted,
+    WindowTooLarge,
+)
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
+from extract.load.progress import Progress
 from extract.pendo.queries import app_id_param, paged
+from extract.load.pending_packages import STAGED_ROWS_UNIQUE
+from extract.config import Settings
 from extract.resources.registry import (
     ACCOUNT_COLUMNS,
     FEATURE_COLUMNS,
@@ -67,6 +74,7 @@ class EntityContext:
     progress: Progress
     client: Callable[[RequestCounts], PendoClient]
     max_attempts: int  # dlt's request_max_attempts, reused for responses cut off mid-body
+    backoff: Callable[[int], None] = lambda attempt: None  # waits before the n-th retry of a malformed answer
 
 
 def _source_params(spec: EntitySpec, settings: Settings) -> Any:
@@ -93,14 +101,20 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
         base = [{"source": {spec.source: _source_params(spec, context.settings)}}]
         sort = [spec.id_field]
 
+        def identity(row: dict[str, Any]) -> Any:
+            value = field_value(row, spec.id_field)
+            if isinstance(value, bool) or (value is not None and not isinstance(value, str | int)):
+                kind = type(value).__name__
+                raise InvalidAnswer(f"{client.host} sent a malformed answer: {spec.id_field} is a {kind}, not an id")
+            return value
+
         def query(bound: Bound | None, limit: int) -> Iterator[dict[str, Any]]:
             stats.pages += 1
-            return client.aggregate(paged(base, keyset_condition(sort, bound), sort, limit))
+            for row in client.aggregate(paged(base, keyset_condition(sort, bound), sort, limit)):
+                identity(row)  # an id that is a list or an object: a malformed answer, before it is used
+                yield row
 
-        def identity(row: dict[str, Any]) -> Any:
-            return field_value(row, spec.id_field)
-
-        position, interrupted = Position(), 0
+        position, interrupted, malformed = Position(), 0, 0
         while True:
             pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
             try:
@@ -109,6 +123,13 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                     context.progress.note(stats)
                     yield batch
                 break
+            except InvalidAnswer as error:  # retried like a 5xx; then one line, and nothing of this table loads
+                malformed += 1
+                stats.counts.resent += 1
+                if malformed >= context.max_attempts:
+                    raise InvalidAnswer(f"{spec.name}: {error} (after {malformed} attempts)") from None
+                context.backoff(malformed)
+                position = pager.position()
             except ResponseInterrupted:  # resume after the last row handed over, like the event tables
                 interrupted += 1
                 stats.counts.resent += 1
@@ -145,6 +166,9 @@ def metadata_schema_resource(name: str, kind: str, context: EntityContext) -> Dl
             document = client.get_json(f"api/v1/metadata/schema/{kind}")
         except WindowTooLarge as error:
             raise PendoRequestError(f"{name}: {error}") from None
+        if document is not None and not isinstance(document, dict):
+            shape = "a list" if isinstance(document, list) else f"a {type(document).__name__}"
+            raise InvalidAnswer(f"{name}: {client.host} sent a malformed answer: {shape}, not an object")
         rows = [
             {"group_name": group, "field_name": field_name, **(descriptor if isinstance(descriptor, dict) else {})}
             for group, fields in (document or {}).items()

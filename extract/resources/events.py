@@ -15,13 +15,20 @@ import dlt
 import pyarrow as pa
 from dlt.extract.resource import DltResource
 
-from extract.load.pending_packages import STAGED_ROWS_UNIQUE
-from extract.load.progress import Progress, TableStats
-from extract.load.window_plan import RunPlan
-from extract.pendo.client import PendoClient, PendoError, RequestCounts, ResponseInterrupted, WindowTooLarge
+from extract.resources.arrow import ArrowConverter, UnexpectedValue, cached_row_key
+from extract.pendo.client import (
+    InvalidAnswer,
+    PendoClient,
+    PendoError,
+    RequestCounts,
+    ResponseInterrupted,
+    WindowTooLarge,
+)
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, keyset_condition
+from extract.load.window_plan import RunPlan
+from extract.load.progress import Progress, TableStats
 from extract.pendo.queries import Stage, all_of, event_source_stage, paged
-from extract.resources.arrow import ArrowConverter, cached_row_key
+from extract.load.pending_packages import STAGED_ROWS_UNIQUE
 from extract.resources.registry import MERGE, ROW_KEY, EventTable
 from extract.resources.windows import Calendar, Window
 
@@ -38,6 +45,7 @@ class EventContext:
     progress: Progress
     client: Callable[[RequestCounts], PendoClient]
     max_attempts: int  # dlt's request_max_attempts, reused for responses cut off mid-body
+    backoff: Callable[[int], None] = lambda attempt: None  # waits before the n-th retry of a malformed answer
 
 
 class WindowReader:
@@ -52,6 +60,7 @@ class WindowReader:
         self.stats = stats
         self.progress = context.progress
         self.max_attempts = context.max_attempts
+        self.backoff = context.backoff
         self.client = context.client(stats.counts)
         self.converter = ArrowConverter(table)
         self._stopped_at = Position()
@@ -60,11 +69,19 @@ class WindowReader:
         """Every row of `window` once. A failed read resumes where it stopped: on the same window after a cut-off
         response, on both halves after a "too large" answer; rows handed over before are never read again."""
         pending: list[tuple[Window, Position]] = [(window, Position())]
-        interrupted = 0
+        interrupted = malformed = 0
         while pending:
             current, start = pending[0]
             try:
                 yield from self._read_once(current, start)
+            except InvalidAnswer as error:  # retried like a 5xx, then the run stops here: the cursor stays
+                malformed += 1
+                self.stats.counts.resent += 1
+                if malformed >= self.max_attempts:
+                    raise InvalidAnswer(f"{error} (after {malformed} attempts)") from None
+                self.backoff(malformed)
+                pending[0] = (current, self._stopped_at.copy())
+                continue
             except WindowTooLarge as error:
                 pending[0:1] = [(half, self._stopped_at.copy()) for half in self._halves(current, str(error))]
                 interrupted = 0
@@ -79,7 +96,7 @@ class WindowReader:
                 interrupted = 0
                 continue
             pending.pop(0)
-            interrupted = 0
+            interrupted = malformed = 0
 
     def _halves(self, window: Window, reason: str) -> tuple[Window, Window]:
         halves = self.calendar.split(window, self.unit)
@@ -103,24 +120,36 @@ class WindowReader:
         in_window = self._window_condition(window)
         sort = self.table.sort(self.unit)
 
+        integer_fields = self.converter.integer_fields
+
         def query(bound: Bound | None, limit: int) -> Iterator[dict[str, Any]]:
             self.stats.pages += 1
             keyset = keyset_condition(sort, bound)
-            return self.client.aggregate(paged(base, all_of(in_window, keyset), sort, limit))
+            return self.client.aggregate(paged(base, all_of(in_window, keyset), sort, limit), integer_fields)
 
         pager = KeysetPager(query, sort, self._identity, self.settings.page_size, start)
         self._stopped_at = start
+        converted = start  # where the rows converted so far end
         try:
             for batch in batches(pager.rows(), ARROW_BATCH_ROWS):
-                yield self._table(batch)
-        except PendoError:
-            self._stopped_at = pager.position()  # the rows handed over so far are loaded, not read again
+                try:
+                    table = self._table(batch)
+                except UnexpectedValue as error:
+                    refused = InvalidAnswer(str(error))
+                    refused.resume_at = converted  # type: ignore[attr-defined]  # this batch is not loaded
+                    raise refused from None
+                converted = pager.position()
+                yield table
+        except PendoError as error:
+            # the rows handed over so far are loaded, not read again
+            self._stopped_at = getattr(error, "resume_at", None) or pager.position()
             raise
 
     def _table(self, batch: list[dict[str, Any]]) -> pa.Table:
+        table = self.converter.convert(batch)
         self.stats.rows += len(batch)
         self.progress.note(self.stats)
-        return self.converter.convert(batch)
+        return table
 
     def _identity(self, row: dict[str, Any]) -> str:
         return cached_row_key(row, self.table.key_fields)

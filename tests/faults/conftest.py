@@ -11,6 +11,7 @@ import pytest
 
 from pendo_simulator.process import SimulatorProcess
 from tests.extract.support import Run
+from tests.faults.hostile import Proxy
 from tests.faults.support import WORLD, Digest, FaultExtractor, digest, settings
 from tests.helpers import PYTHON
 
@@ -64,3 +65,21 @@ def reference_marts(reference: Reference) -> Digest:
     result = reference.extractor.dbt_build()
     assert result.returncode == 0, result.stdout[-3000:]
     return digest(reference.extractor.duckdb_path, "marts")
+
+
+@pytest.fixture
+def proxy(simulator) -> Iterator[Proxy]:
+    """A misbehaving host on 127.0.0.1 in front of the simulator (tests/faults/hostile.py); forwards until told."""
+    host = Proxy(simulator.url)
+    yield host
+    host.close()
+
+
+@pytest.fixture
+def proxied(tmp_path, simulator, proxy) -> Callable[..., FaultExtractor]:
+    """`proxied(name, **settings)`: an extractor whose base_url is the proxy."""
+
+    def make(name: str = "run", **overrides: str) -> FaultExtractor:
+        return FaultExtractor(tmp_path / name, proxy.url, simulator.key, settings(**overrides))
+
+    return make

@@ -43,7 +43,9 @@ class Project:
         (self.dlt / "config.toml").write_text(self.config)
 
     def secrets(self, text: str) -> None:
-        (self.dlt / "secrets.toml").write_text(text)
+        path = self.dlt / "secrets.toml"
+        path.write_text(text)
+        path.chmod(0o600)  # as the README's set-up creates it (a readable one gets a warning line first)
 
     @property
     def written(self) -> list[str]:
