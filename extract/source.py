@@ -13,7 +13,11 @@ from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.extract.resource import DltResource
 
+from extract.config import ConfigError, Settings, extraction_now, parse_settings
+from extract.load.progress import Progress
+from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoClient, RequestCounts
+from extract.pendo.rows import AnswerLimits
 from extract.resources.entities import (
     ENTITIES,
     METADATA_SCHEMAS,
@@ -22,10 +26,6 @@ from extract.resources.entities import (
     metadata_schema_resource,
 )
 from extract.resources.events import EventContext, event_resource
-from extract.load.window_plan import RunPlan
-from extract.load.progress import Progress
-from extract.pendo.rows import AnswerLimits
-from extract.config import ConfigError, Settings, extraction_now, parse_settings
 from extract.resources.registry import EVENT_TABLES
 from extract.resources.windows import to_ms
 

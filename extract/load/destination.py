@@ -26,8 +26,8 @@ from dlt.common.destination import Destination
 from dlt.destinations import duckdb, postgres
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
-from extract.load.database_file import foreign_file
 from extract.config import ConfigError
+from extract.load.database_file import foreign_file
 
 DESTINATIONS = ("duckdb", "postgres")
 

@@ -49,13 +49,13 @@ def _line(cause: BaseException) -> str | None:
     from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
     from dlt.common.configuration.providers.toml import TomlProviderReadException
 
-    from extract.resources.arrow import UnexpectedValue
+    from extract.config import ConfigError
+    from extract.load.lock import AlreadyRunning
+    from extract.load.quarantine import Quarantined
+    from extract.load.state_sync import StaleDataset
     from extract.pendo.client import PendoError
     from extract.pendo.keyset import KeysetStuck
-    from extract.load.quarantine import Quarantined
-    from extract.load.lock import AlreadyRunning
-    from extract.config import ConfigError
-    from extract.load.state_sync import StaleDataset
+    from extract.resources.arrow import UnexpectedValue
 
     if isinstance(cause, ConfigFieldMissingException):
         if "integration_key" in cause.fields:

@@ -21,17 +21,17 @@ from dlt.common.pipeline import StateInjectableContext
 from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
 
-from extract.pendo.client import PendoAuthError, PendoError, PendoUnreachable
 from extract.load.destination import check_database_file, describe, loader_file_format, make_destination
+from extract.load.lock import exclusive_run, pipeline_name, run_lock_paths
 from extract.load.messages import chain, explain
-from extract.load.window_plan import RunPlan
+from extract.load.pending_packages import deduplicate_pending_loads, drop_normalized_duplicates
 from extract.load.progress import Progress
 from extract.load.quarantine import forget_failures, quarantine, record_failure
-from extract.load.pending_packages import deduplicate_pending_loads, drop_normalized_duplicates
-from extract.load.lock import exclusive_run, pipeline_name, run_lock_paths
-from extract.source import pendo
 from extract.load.state_sync import check_raw_layout, sync_with_destination
+from extract.load.window_plan import RunPlan
+from extract.pendo.client import PendoAuthError, PendoError, PendoUnreachable
 from extract.resources.registry import ALL_RESOURCES, EVENT_RESOURCES
+from extract.source import pendo
 
 RAW_DATASET = "pendo_raw"
 

@@ -15,6 +15,9 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from extract.config import Settings
+from extract.load.pending_packages import STAGED_ROWS_UNIQUE
+from extract.load.progress import Progress
 from extract.pendo.client import (
     InvalidAnswer,
     PendoClient,
@@ -24,10 +27,7 @@ from extract.pendo.client import (
     WindowTooLarge,
 )
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
-from extract.load.progress import Progress
 from extract.pendo.queries import app_id_param, paged
-from extract.load.pending_packages import STAGED_ROWS_UNIQUE
-from extract.config import Settings
 from extract.resources.registry import (
     ACCOUNT_COLUMNS,
     FEATURE_COLUMNS,

@@ -15,7 +15,9 @@ import dlt
 import pyarrow as pa
 from dlt.extract.resource import DltResource
 
-from extract.resources.arrow import ArrowConverter, UnexpectedValue, cached_row_key
+from extract.load.pending_packages import STAGED_ROWS_UNIQUE
+from extract.load.progress import Progress, TableStats
+from extract.load.window_plan import RunPlan
 from extract.pendo.client import (
     InvalidAnswer,
     PendoClient,
@@ -25,10 +27,8 @@ from extract.pendo.client import (
     WindowTooLarge,
 )
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, keyset_condition
-from extract.load.window_plan import RunPlan
-from extract.load.progress import Progress, TableStats
 from extract.pendo.queries import Stage, all_of, event_source_stage, paged
-from extract.load.pending_packages import STAGED_ROWS_UNIQUE
+from extract.resources.arrow import ArrowConverter, UnexpectedValue, cached_row_key
 from extract.resources.registry import MERGE, ROW_KEY, EventTable
 from extract.resources.windows import Calendar, Window
 
