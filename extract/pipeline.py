@@ -26,6 +26,7 @@ from extract.destination import describe, loader_file_format, make_destination
 from extract.messages import chain
 from extract.plan import RunPlan
 from extract.progress import Progress
+from extract.raw_tables import create_missing_tables
 from extract.resume import deduplicate_pending_loads, drop_normalized_duplicates
 from extract.run_lock import exclusive_run, lock_path, pipeline_name
 from extract.source import pendo
@@ -121,12 +122,17 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
             plan.deferred.clear()
             progress.say(f"load {loads} committed; continuing {', '.join(selected)}")
             source = _source(plan, progress, selected)
+        # Sources that returned nothing, and resources left out, still get their (empty) tables: dbt reads them all.
+        created = create_missing_tables(pipeline, _source(plan, progress, list(ALL_RESOURCES)))
+        if created:
+            progress.say(f"created empty tables {', '.join(created)} (nothing loaded into them yet)")
     return {
         "mode": plan.mode,
         "elapsed_s": round(progress.elapsed(), 3),
         "loads": loads,
         "stages_s": {name: round(seconds, 3) for name, seconds in stages.items()},
         "tables": {name: stats.as_dict() for name, stats in progress.tables.items()},
+        "created_empty": created,
     }
 
 
