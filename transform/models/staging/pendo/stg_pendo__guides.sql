@@ -24,7 +24,7 @@ renamed as (
         ---------- timestamps
         {{ pendo_epoch_ms_to_timestamp('created_at') }} as created_at,
         {{ pendo_epoch_ms_to_timestamp('last_updated_at') }} as last_updated_at,
-        {{ pendo_epoch_ms_to_timestamp('published_at') }} as published_at,
+        {{ pendo_epoch_ms_to_timestamp('nullif(published_at, 0)') }} as published_at,
 
         ---------- dlt lineage
         _dlt_id as dlt_row_id

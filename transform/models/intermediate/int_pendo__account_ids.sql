@@ -1,0 +1,38 @@
+{#
+    Every account_id the entity source lists or any event uses, flagged: events outlive what Pendo lists (deleted
+    definitions, visitors and accounts the entity sources leave out), and no fact row may lose its dimension row.
+#}
+with
+
+listed as (
+
+    select account_id from {{ ref('stg_pendo__accounts') }}
+
+),
+
+events as (
+
+    select account_id from {{ ref('stg_pendo__events') }}
+
+),
+
+all_ids as (
+
+    select account_id from listed
+    union
+    select account_id from events
+
+),
+
+final as (
+
+    select
+        all_ids.account_id,
+        exists (select 1 from listed where listed.account_id = all_ids.account_id) as is_listed_by_pendo
+
+    from all_ids
+    where all_ids.account_id is not null
+
+)
+
+select * from final

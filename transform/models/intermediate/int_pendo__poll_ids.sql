@@ -1,0 +1,38 @@
+{#
+    Every poll_id the entity source lists or any event uses, flagged: events outlive what Pendo lists (deleted
+    definitions, visitors and accounts the entity sources leave out), and no fact row may lose its dimension row.
+#}
+with
+
+listed as (
+
+    select poll_id from {{ ref('stg_pendo__guide_polls') }}
+
+),
+
+poll_events as (
+
+    select poll_id from {{ ref('stg_pendo__poll_events') }}
+
+),
+
+all_ids as (
+
+    select poll_id from listed
+    union
+    select poll_id from poll_events
+
+),
+
+final as (
+
+    select
+        all_ids.poll_id,
+        exists (select 1 from listed where listed.poll_id = all_ids.poll_id) as is_listed_by_pendo
+
+    from all_ids
+    where all_ids.poll_id is not null
+
+)
+
+select * from final
