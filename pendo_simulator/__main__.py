@@ -16,11 +16,13 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pendo_simulator import truth
 from pendo_simulator.faults import KNOBS, KnobError, parse_knobs, parse_script_flag
+from pendo_simulator.fixtures import Fixtures
 from pendo_simulator.profiles import PROFILES, profile_settings, profiles_help
 from pendo_simulator.rows import EVENT_SOURCES, ROW_SOURCES
 from pendo_simulator.server import REGIONS, PendoSimulator
@@ -160,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         "--key", action="append", required=True, help="an integration key the server accepts (repeatable)"
     )
     serve.add_argument("--region", choices=REGIONS, default="us", help="the host's region (default %(default)s)")
+    serve.add_argument(
+        "--fixtures",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="replay: serve the rows of DIR/<source>.json instead of generated ones (pendo_simulator/fixtures.py)",
+    )
     _world_flags(serve)
     _fault_flags(serve)
     truth_parser = commands.add_parser(
@@ -191,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     except KnobError as error:
         print(f"pendo_simulator: {error}", file=sys.stderr)
         return 2
+    if args.fixtures is not None:
+        try:
+            world.fixtures = Fixtures(args.fixtures)
+        except ValueError as error:
+            print(f"pendo_simulator: {error}", file=sys.stderr)
+            return 2
     try:
         server = PendoSimulator(world, key=args.key, host=args.host, port=args.port, region=args.region, knobs=knobs)
     except (ValueError, OSError) as error:

@@ -31,7 +31,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pendo_simulator.clock import DAY_MS, HOUR_MS, MINUTE_MS, Clock, utc_to_ms
 from pendo_simulator.vocabulary import (
@@ -53,6 +53,9 @@ from pendo_simulator.vocabulary import (
     TRACK_TYPE_NAMES,
     WEEKDAY_FACTOR,
 )
+
+if TYPE_CHECKING:
+    from pendo_simulator.fixtures import Fixtures
 
 __all__ = ["APP_IDS", "DEFAULT_APP_ID", "GUIDE_EVENT_TYPES", "World", "WorldConfig"]
 
@@ -331,6 +334,7 @@ class World:
         self.day_hours: tuple[tuple[int, ...], ...] = tuple(tuple(self.clock.day_hours(d)) for d in self.days)
         self.start_ms = self.day_starts[0]
         self.app_ids: tuple[int, ...] = APP_IDS[: config.apps]
+        self.fixtures: Fixtures | None = None  # replay mode: serve these rows instead of generated ones
 
     def day_indexes(self, start_ms: int, end_ms: int) -> range:
         """Indexes of the local days that overlap [start_ms, end_ms)."""

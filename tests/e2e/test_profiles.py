@@ -188,7 +188,7 @@ def test_run_prints_its_row_counts(built: Built) -> None:
     """The extractor's summary names every table with its rows (the figures quoted in docs)."""
     raw = {name: built.count(f"pendo_raw.{name}") for name in (*EVENT_TABLES, *ENTITIES)}
     printed = {
-        line.split()[0]: int(line.split()[1])
+        line.split()[0]: int(line.split()[1].replace(",", ""))
         for line in built.extract_output.splitlines()
         if line.split() and line.split()[0] in raw
     }
