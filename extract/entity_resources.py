@@ -17,6 +17,7 @@ from dlt.extract.resource import DltResource
 
 from extract.client import PendoClient, PendoRequestError, RequestCounts, ResponseInterrupted, WindowTooLarge
 from extract.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
+from extract.metadata_types import MetadataTyper, declared_types
 from extract.progress import Progress
 from extract.queries import app_id_param, paged
 from extract.resume import STAGED_ROWS_UNIQUE
@@ -59,6 +60,7 @@ ENTITIES: dict[str, EntitySpec] = {
     )
 }
 METADATA_SCHEMAS = {"visitor_metadata_schema": "visitor", "account_metadata_schema": "account"}
+METADATA_KINDS = {"visitors": "visitor", "accounts": "account"}  # entities whose custom metadata Pendo types
 
 
 @dataclass
@@ -100,6 +102,7 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
         def identity(row: dict[str, Any]) -> Any:
             return field_value(row, spec.id_field)
 
+        typer = _metadata_typer(spec, client)
         position, interrupted = Position(), 0
         while True:
             pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
@@ -107,7 +110,11 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                 for batch in batches(pager.rows(), DICT_BATCH_ROWS):
                     stats.rows += len(batch)
                     context.progress.note(stats)
-                    yield batch
+                    if typer is None:
+                        yield batch
+                    else:  # the declared types as column hints, before dlt sees a value
+                        hints = dlt.mark.make_hints(columns=typer.hints(batch))
+                        yield dlt.mark.with_hints([typer.apply(row) for row in batch], hints)
                 break
             except ResponseInterrupted:  # resume after the last row handed over, like the event tables
                 interrupted += 1
@@ -126,6 +133,22 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
         # memory_limit. (Pages and guides, with child tables and a few hundred rows, keep dlt's default.)
         read_entities.apply_hints(additional_table_hints={STAGED_ROWS_UNIQUE: True})
     return read_entities
+
+
+def _metadata_typer(spec: EntitySpec, client: PendoClient) -> MetadataTyper | None:
+    """Visitors' and accounts' custom fields typed by Pendo's metadata schema (extract/metadata_types.py); the
+    columns the dataset already has keep their types."""
+    kind = METADATA_KINDS.get(spec.name)
+    if kind is None:
+        return None
+    try:
+        document = client.get_json(f"api/v1/metadata/schema/{kind}")
+    except WindowTooLarge as error:
+        raise PendoRequestError(f"{spec.name}: metadata schema: {error}") from None
+    schema = dlt.current.source_schema()
+    existing = schema.tables.get(spec.name, {}).get("columns", {})
+    types = {name: column["data_type"] for name, column in existing.items() if column.get("data_type")}
+    return MetadataTyper(declared_types(document), types, schema.naming.normalize_identifier)
 
 
 def metadata_schema_resource(name: str, kind: str, context: EntityContext) -> DltResource:

@@ -115,3 +115,28 @@ def test_ids_seen_only_on_events_are_in_the_dimensions_flagged(loaded: Path) -> 
 def test_a_draft_guide_was_never_published(loaded: Path) -> None:
     published = dict(query(loaded, "select guide_id, published_at is not null from marts.dim_guides"))
     assert published == {guide["id"]: guide["publishedAt"] != 0 for guide in _fixture("guides")}
+
+
+def test_custom_metadata_is_typed_by_the_declared_schema(loaded: Path) -> None:
+    columns = dict(
+        query(
+            loaded,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'pendo_raw' and table_name = 'visitors'",
+        )
+    )
+    assert columns["metadata__custom__renewaldate"] == "VARCHAR"  # date-looking text stays text
+    assert columns["metadata__custom__seats"] == "BIGINT"  # declared integer, though some values came as strings
+    assert columns["metadata__custom__beta"] == "BOOLEAN"
+    assert not [name for name in columns if "__v_" in name]  # no variant column for the value that does not fit
+    seats = {
+        visitor: (value, misfits)
+        for visitor, value, misfits in query(
+            loaded, "select visitor_id, metadata__custom__seats, metadata_misfits from pendo_raw.visitors"
+        )
+    }
+    assert seats == {
+        "thick_register": (25, None),
+        "source_oxygen": (40, None),
+        "penalty_curious": (None, '{"seats":"unlimited"}'),
+    }
