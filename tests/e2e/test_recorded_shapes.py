@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pendo_simulator.process import SimulatorProcess
-from tests.helpers import FIXED_NOW, PYTHON, REPO_ROOT, Workspace, query
+from tests.helpers import FIXED_NOW, PYTHON, REPO_ROOT, query
+from tests.publish.elt import EltWorkspace, output
 
 pytestmark = pytest.mark.slow
 
@@ -47,26 +47,17 @@ def _fixture(name: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workspace = Workspace(tmp_path_factory.mktemp("recorded"))
+    workspace = EltWorkspace(tmp_path_factory.mktemp("recorded"))
     args = ("--fixtures", str(FIXTURES), "--now", FIXED_NOW)
     with SimulatorProcess(secrets.token_hex(16), args, python=PYTHON) as simulator:
         env = workspace.env(
-            simulator.url,
-            simulator.key,
+            simulator,
             SOURCES__PENDO__START_DATE="2026-03-01",
             EXTRACT_NOW=FIXED_NOW,
             PENDO_TIMEZONE="America/New_York",
         )
-        elt = subprocess.run(
-            ["make", "--no-print-directory", "elt"],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-    assert elt.returncode == 0, (elt.stdout[-4000:], elt.stderr[-3000:])
+        elt = workspace.make("elt", env=env)
+    assert elt.returncode == 0, output(elt)
     return workspace.duckdb_path
 
 

@@ -6,7 +6,7 @@ with
 
 listed as (
 
-    select account_id from {{ ref('stg_pendo__accounts') }}
+    select distinct account_id from {{ ref('stg_pendo__accounts') }}
 
 ),
 
@@ -28,9 +28,11 @@ final as (
 
     select
         all_ids.account_id,
-        exists (select 1 from listed where listed.account_id = all_ids.account_id) as is_listed_by_pendo
+        listed.account_id is not null as is_listed_by_pendo
 
     from all_ids
+    left join listed
+        on all_ids.account_id = listed.account_id
     where all_ids.account_id is not null
 
 )

@@ -6,7 +6,7 @@ with
 
 listed as (
 
-    select feature_id from {{ ref('stg_pendo__features') }}
+    select distinct feature_id from {{ ref('stg_pendo__features') }}
 
 ),
 
@@ -28,9 +28,11 @@ final as (
 
     select
         all_ids.feature_id,
-        exists (select 1 from listed where listed.feature_id = all_ids.feature_id) as is_listed_by_pendo
+        listed.feature_id is not null as is_listed_by_pendo
 
     from all_ids
+    left join listed
+        on all_ids.feature_id = listed.feature_id
     where all_ids.feature_id is not null
 
 )

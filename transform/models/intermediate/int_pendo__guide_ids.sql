@@ -6,7 +6,7 @@ with
 
 listed as (
 
-    select guide_id from {{ ref('stg_pendo__guides') }}
+    select distinct guide_id from {{ ref('stg_pendo__guides') }}
 
 ),
 
@@ -36,9 +36,11 @@ final as (
 
     select
         all_ids.guide_id,
-        exists (select 1 from listed where listed.guide_id = all_ids.guide_id) as is_listed_by_pendo
+        listed.guide_id is not null as is_listed_by_pendo
 
     from all_ids
+    left join listed
+        on all_ids.guide_id = listed.guide_id
     where all_ids.guide_id is not null
 
 )

@@ -59,9 +59,9 @@ final as (
         cast(null as {{ dbt.type_string() }}) as step_name,
         cast(null as {{ dbt.type_string() }}) as step_type,
         cast(null as {{ dbt.type_string() }}) as advance_method,
-        cast(null as {{ dbt.type_bigint() }}) as step_number,
-        cast(null as {{ dbt.type_bigint() }}) as step_rank,
-        cast(null as {{ dbt.type_bigint() }}) as guide_step_count,
+        cast(null as bigint) as step_number,
+        cast(null as bigint) as step_rank,
+        cast(null as bigint) as guide_step_count,
         false as is_first_step,
         false as is_last_step,
         false as is_listed_by_pendo

@@ -6,7 +6,7 @@ with
 
 listed as (
 
-    select page_id from {{ ref('stg_pendo__pages') }}
+    select distinct page_id from {{ ref('stg_pendo__pages') }}
 
 ),
 
@@ -28,9 +28,11 @@ final as (
 
     select
         all_ids.page_id,
-        exists (select 1 from listed where listed.page_id = all_ids.page_id) as is_listed_by_pendo
+        listed.page_id is not null as is_listed_by_pendo
 
     from all_ids
+    left join listed
+        on all_ids.page_id = listed.page_id
     where all_ids.page_id is not null
 
 )

@@ -6,7 +6,7 @@ with
 
 listed as (
 
-    select poll_id from {{ ref('stg_pendo__guide_polls') }}
+    select distinct poll_id from {{ ref('stg_pendo__guide_polls') }}
 
 ),
 
@@ -28,9 +28,11 @@ final as (
 
     select
         all_ids.poll_id,
-        exists (select 1 from listed where listed.poll_id = all_ids.poll_id) as is_listed_by_pendo
+        listed.poll_id is not null as is_listed_by_pendo
 
     from all_ids
+    left join listed
+        on all_ids.poll_id = listed.poll_id
     where all_ids.poll_id is not null
 
 )

@@ -6,7 +6,7 @@ with
 
 listed as (
 
-    select track_type_id from {{ ref('stg_pendo__track_types') }}
+    select distinct track_type_id from {{ ref('stg_pendo__track_types') }}
 
 ),
 
@@ -28,9 +28,11 @@ final as (
 
     select
         all_ids.track_type_id,
-        exists (select 1 from listed where listed.track_type_id = all_ids.track_type_id) as is_listed_by_pendo
+        listed.track_type_id is not null as is_listed_by_pendo
 
     from all_ids
+    left join listed
+        on all_ids.track_type_id = listed.track_type_id
     where all_ids.track_type_id is not null
 
 )

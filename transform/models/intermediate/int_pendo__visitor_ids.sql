@@ -6,7 +6,7 @@ with
 
 listed as (
 
-    select visitor_id from {{ ref('stg_pendo__visitors') }}
+    select distinct visitor_id from {{ ref('stg_pendo__visitors') }}
 
 ),
 
@@ -44,9 +44,11 @@ final as (
 
     select
         all_ids.visitor_id,
-        exists (select 1 from listed where listed.visitor_id = all_ids.visitor_id) as is_listed_by_pendo
+        listed.visitor_id is not null as is_listed_by_pendo
 
     from all_ids
+    left join listed
+        on all_ids.visitor_id = listed.visitor_id
     where all_ids.visitor_id is not null
 
 )

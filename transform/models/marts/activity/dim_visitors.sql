@@ -18,12 +18,6 @@ visitor_days as (
 
 ),
 
-guide_events as (
-
-    select * from {{ ref('stg_pendo__guide_events') }}
-
-),
-
 poll_responses as (
 
     select * from {{ ref('fct_poll_responses') }}
