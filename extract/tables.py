@@ -266,6 +266,7 @@ GUIDE_COLUMNS = _columns(
     launch_method=TEXT,
     is_multi_step=BOOL,
     published_at=BIGINT,
+    reset_at=BIGINT,
     app_ids=JSON,
     audience=JSON,
     attributes__badge=JSON,

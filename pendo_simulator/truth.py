@@ -22,6 +22,10 @@ Output (`python -m pendo_simulator truth …`, one JSON object):
   polls `responses`, `promoters`, `passives`, `detractors`, `nps`.
 - `retention`: one object per (cohort week, week number): `cohort_week` (Monday), `week_number`,
   `cohort_visitors`, `retained_visitors`, `cohort_identified_visitors`, `retained_identified_visitors`, `complete`.
+- `pages`, `features`, `visitors`, `accounts`: every id the entity source lists or any event uses, with `is_listed`
+  (false for ids seen only on events, the `orphans` profile), and `page_views` / `clicks` for pages and features.
+  `guide_steps` rows of a step removed from its guide have `step_number` null and `is_listed` false; `guides` rows
+  say whether the guide was ever `published`.
 - `rows` (only with `--source`): `{"source", "startTime", "window": [start, end) | null, "count", "results"}`:
   exactly the rows the source returns for that window in the final state, before any pipeline operator.
 Ratios are floats, null when the denominator is 0; times are epoch ms.
