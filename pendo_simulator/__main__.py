@@ -5,8 +5,9 @@ serve  --host 127.0.0.1 --port 0 --key K [--key K2] [--region us] [world flags] 
 truth  [world flags] [--source S --period dayRange --first F (--last L | --count N) [--app-id A]]
        prints the true metrics (and, with --source, the rows the source returns for that window) as JSON
 
-World flags (the same for both, so truth describes what serve serves): --seed --visitors --accounts --days --apps
---guides --timezone --now. Fault flags: see `pendo_simulator/faults.py` (every knob is a flag and an admin field).
+World flags (the same for both, so truth describes what serve serves): --profile --seed --visitors --accounts --days
+--apps --guides --timezone --now. Fault flags: see `pendo_simulator/faults.py` (each knob is a flag and an admin
+field).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pendo_simulator import truth
 from pendo_simulator.faults import KNOBS, KnobError, parse_knobs, parse_script_flag
+from pendo_simulator.fixtures import Fixtures
+from pendo_simulator.profiles import PROFILES, profile_settings, profiles_help
 from pendo_simulator.rows import EVENT_SOURCES, ROW_SOURCES
 from pendo_simulator.server import REGIONS, PendoSimulator
 from pendo_simulator.timeseries import TimeSeriesError
@@ -44,12 +48,20 @@ def _timezone(text: str) -> str:
 
 def _world_flags(parser: argparse.ArgumentParser) -> None:
     defaults = WorldConfig(now=datetime(2000, 1, 1, tzinfo=UTC))
+    parser.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default="default",
+        help="a named world, sparse or messy like real subscriptions (default %(default)s):\n" + profiles_help(),
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="data seed (default %(default)s)")
     parser.add_argument("--visitors", type=int, default=defaults.visitors, help="visitors (default %(default)s)")
     parser.add_argument("--accounts", type=int, default=defaults.accounts, help="accounts (default %(default)s)")
     parser.add_argument("--days", type=int, default=defaults.days, help="days of history (default %(default)s)")
-    parser.add_argument("--apps", type=int, default=defaults.apps, help="apps, 1-4 (default %(default)s)")
-    parser.add_argument("--guides", type=int, default=defaults.guides, help="guides (default %(default)s)")
+    parser.add_argument("--apps", type=int, default=None, help=f"apps, 1-4 (default {defaults.apps}, or the profile's)")
+    parser.add_argument(
+        "--guides", type=int, default=None, help=f"guides (default {defaults.guides}, or the profile's)"
+    )
     parser.add_argument(
         "--timezone",
         type=_timezone,
@@ -119,15 +131,18 @@ def _source_query(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _config(args: argparse.Namespace) -> WorldConfig:
     now = args.now or datetime.now(UTC).replace(microsecond=0)
+    settings = profile_settings(args.profile)
+    for name in ("apps", "guides"):  # an explicit flag wins over the profile
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
     return WorldConfig(
         seed=args.seed,
         visitors=args.visitors,
         accounts=args.accounts,
         days=args.days,
-        apps=args.apps,
-        guides=args.guides,
         timezone=args.timezone,
         now=now,
+        **settings,
     )
 
 
@@ -138,16 +153,29 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the fake Pendo API on a loopback address")
+    serve = commands.add_parser(
+        "serve", help="serve the fake Pendo API on a loopback address", formatter_class=argparse.RawTextHelpFormatter
+    )
     serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default %(default)s)")
     serve.add_argument("--port", type=int, default=0, help="port, 0 for a free one (default %(default)s)")
     serve.add_argument(
         "--key", action="append", required=True, help="an integration key the server accepts (repeatable)"
     )
     serve.add_argument("--region", choices=REGIONS, default="us", help="the host's region (default %(default)s)")
+    serve.add_argument(
+        "--fixtures",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="replay: serve the rows of DIR/<source>.json instead of generated ones (pendo_simulator/fixtures.py)",
+    )
     _world_flags(serve)
     _fault_flags(serve)
-    truth_parser = commands.add_parser("truth", help="print the true metrics of the simulated data as JSON")
+    truth_parser = commands.add_parser(
+        "truth",
+        help="print the true metrics of the simulated data as JSON",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
     _world_flags(truth_parser)
     _rows_flags(truth_parser)
     args = parser.parse_args(argv)
@@ -172,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     except KnobError as error:
         print(f"pendo_simulator: {error}", file=sys.stderr)
         return 2
+    if args.fixtures is not None:
+        try:
+            world.fixtures = Fixtures(args.fixtures)
+        except ValueError as error:
+            print(f"pendo_simulator: {error}", file=sys.stderr)
+            return 2
     try:
         server = PendoSimulator(world, key=args.key, host=args.host, port=args.port, region=args.region, knobs=knobs)
     except (ValueError, OSError) as error:

@@ -168,6 +168,8 @@ def _source(
         def entity_source() -> Iterator[Row]:
             if blacklist == "only":
                 return iter(())
+            if world.fixtures is not None:
+                return world.fixtures.entity_rows(name)
             return rows.entity_rows(world, name, scope, identified, drift=view.schema_drift)
 
         return name, 0, None, entity_source
@@ -182,6 +184,8 @@ def _source(
     def event_source() -> Iterator[Row]:
         if nothing:
             return iter(())
+        if world.fixtures is not None:
+            return world.fixtures.event_rows(name, start, end)
         if name in AGGREGATED_SOURCES:
             entity_id = next(iter(ids.values()), None) if ids else None
             return rows.aggregated_rows(world, name, time_window.period, start, end, app_ids, view, entity_id)

@@ -134,7 +134,8 @@ def track_type_row(world: World, track: TrackType) -> Row:
 
 
 def guide_row(world: World, guide: Guide) -> Row:
-    published = world.day_starts[guide.publish_day]
+    # Draft and staged guides have never been published: Pendo sends 0, not a time, for publishedAt and showsAfter.
+    published = world.day_starts[guide.publish_day] if world.is_published(guide) else 0
     return {
         "id": guide.guide_id,
         "appId": guide.app_id,
@@ -149,7 +150,7 @@ def guide_row(world: World, guide: Guide) -> Row:
         "isTraining": False,
         **_versioned(world, "guide", guide.guide_id, guide.created_ms, guide.updated_ms),
         "publishedAt": published,
-        "publishedEver": True,
+        "publishedEver": world.is_published(guide),
         "resetAt": 0,
         "showsAfter": published,
         "expiresAfter": 0,
@@ -196,7 +197,7 @@ def guide_row(world: World, guide: Guide) -> Row:
                 "lastUpdatedAt": guide.updated_ms,
                 "resetAt": 0,
             }
-            for step in guide.steps
+            for step in world.listed_steps(guide)
         ],
     }
 
@@ -310,9 +311,9 @@ def entity_rows(
         return app_ids is None or app_id in app_ids
 
     if source == "pages":
-        yield from (page_row(world, p) for p in world.pages if in_apps(p.app_id))
+        yield from (page_row(world, p) for p in world.pages if in_apps(p.app_id) and world.is_page_listed(p.page_id))
     elif source == "features":
-        yield from (feature_row(world, f) for f in world.features if in_apps(f.app_id))
+        yield from (feature_row(world, f) for f in world.features if in_apps(f.app_id) and world.is_feature_listed(f))
     elif source == "trackTypes":
         yield from (track_type_row(world, t) for t in world.track_types if in_apps(t.app_id))
     elif source == "guides":
@@ -321,11 +322,11 @@ def entity_rows(
         for visitor in world.visitors:
             if identified is not None and identified == visitor.is_anonymous:
                 continue
-            if world.visitor_exists(visitor):
+            if world.visitor_exists(visitor) and world.is_visitor_listed(visitor):
                 yield visitor_row(world, visitor, drift)
     elif source == "accounts":
         dates = account_dates(world)
-        yield from (account_row(world, a, dates, drift) for a in world.accounts)
+        yield from (account_row(world, a, dates, drift) for a in world.accounts if world.is_account_listed(a))
     else:
         raise ValueError(f"not an entity source: {source}")
 

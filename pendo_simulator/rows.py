@@ -158,7 +158,14 @@ def aggregated_rows(
             for hour_ms, app_id, device, fields, events, minutes, first, last in grouped.values():
                 bucket_hour = hour_ms if hourly else None
                 yield _aggregated_row(
-                    visitor, day_ms, bucket_hour, app_id, device, fields, (events, minutes, first, last)
+                    visitor,
+                    day_ms,
+                    bucket_hour,
+                    app_id,
+                    device,
+                    fields,
+                    (events, minutes, first, last),
+                    world.config.event_times,
                 )
 
 
@@ -170,6 +177,7 @@ def _aggregated_row(
     device: Device,
     fields: dict[str, Any],
     measures: tuple[int, int, int, int],
+    with_times: bool = True,
 ) -> Row:
     events, minutes, first, last = measures
     row: Row = {"accountId": visitor.account_id, "appId": app_id, "day": day_ms}
@@ -179,8 +187,9 @@ def _aggregated_row(
     row.update(fields)
     row["numEvents"] = events
     row["numMinutes"] = minutes
-    row["firstTime"] = first
-    row["lastTime"] = last
+    if with_times:  # real subscriptions' rows may lack them (the `sparse` profile)
+        row["firstTime"] = first
+        row["lastTime"] = last
     row["server"] = device.server
     row["remoteIp"] = device.remote_ip
     row["userAgent"] = device.user_agent
@@ -226,10 +235,16 @@ def guide_event_row(event: GuideEvent) -> Row:
     return row
 
 
-def poll_event_row(event: PollEvent) -> Row:
+# Landed data from real subscriptions shows poll responses typed `ui:web:pollResponse`, with no appId.
+ODD_POLL_TYPE = "ui:web:pollResponse"
+
+
+def poll_event_row(event: PollEvent, odd_type: bool = False) -> Row:
     row = _event_common(event.visitor, event.device, event.guide.app_id, event.timestamp)
+    if odd_type:
+        row["appId"] = None
     row.update(
-        type="pollResponse",
+        type=ODD_POLL_TYPE if odd_type else "pollResponse",
         guideId=event.guide.guide_id,
         guideStepId=event.step.step_id,
         pollId=event.poll.poll_id,
@@ -286,4 +301,4 @@ def poll_event_rows(
             continue
         identity = ("poll", event.guide.index, event.visitor.index, event.ordinal)
         if view.complete or view.instant(identity, event.timestamp):
-            yield poll_event_row(event)
+            yield poll_event_row(event, world.config.odd_poll_type)

@@ -260,7 +260,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json({"valid": True, "writeAccess": False}, decision, entry)
         if path in SCHEMA_ROUTES:
             drift = self.server.controls.knobs["schema_drift"]
-            return self._json(rows.metadata_schema(SCHEMA_ROUTES[path], drift), decision, entry)
+            kind = SCHEMA_ROUTES[path]
+            schema = world.fixtures.metadata_schema(kind) if world.fixtures else rows.metadata_schema(kind, drift)
+            return self._json(schema, decision, entry)
         source = LIST_ROUTES.get(path)
         if source is None:
             return self._empty(HTTPStatus.NOT_FOUND)

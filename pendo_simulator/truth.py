@@ -22,6 +22,10 @@ Output (`python -m pendo_simulator truth …`, one JSON object):
   polls `responses`, `promoters`, `passives`, `detractors`, `nps`.
 - `retention`: one object per (cohort week, week number): `cohort_week` (Monday), `week_number`,
   `cohort_visitors`, `retained_visitors`, `cohort_identified_visitors`, `retained_identified_visitors`, `complete`.
+- `pages`, `features`, `visitors`, `accounts`: every id the entity source lists or any event uses, with `is_listed`
+  (false for ids seen only on events, the `orphans` profile), and `page_views` / `clicks` for pages and features.
+  `guide_steps` rows of a step removed from its guide have `step_number` null and `is_listed` false; `guides` rows
+  say whether the guide was ever `published`.
 - `rows` (only with `--source`): `{"source", "startTime", "window": [start, end) | null, "count", "results"}`:
   exactly the rows the source returns for that window in the final state, before any pipeline operator.
 Ratios are floats, null when the denominator is 0; times are epoch ms.
@@ -39,6 +43,16 @@ from pendo_simulator.expressions import Context
 from pendo_simulator.visibility import View
 from pendo_simulator.world import World
 
+PROFILE_KNOBS = (
+    "events",
+    "track_events",
+    "polls",
+    "event_times",
+    "anonymous_only",
+    "orphans",
+    "drafts",
+    "odd_poll_type",
+)
 COMPLETION_RULES = ("last_step_seen", "last_step_advanced")
 OUTCOMES = ("completed", "dismissed", "snoozed", "in_progress")
 
@@ -56,6 +70,7 @@ def compute(world: World, source_query: dict[str, Any] | None = None) -> dict[st
             "days": config.days,
             "apps": config.apps,
             "guides": config.guides,
+            "profile": {name: getattr(config, name) for name in PROFILE_KNOBS},
             "timezone": config.timezone,
             "now": config.now.isoformat(),
         },
@@ -65,6 +80,7 @@ def compute(world: World, source_query: dict[str, Any] | None = None) -> dict[st
         "guide_visitors": guide_visitors,
         "polls": polls(world),
         "retention": weekly_retention(world, activity),
+        **listings(world),
     }
     if source_query is not None:
         result["rows"] = source_rows(world, **source_query)
@@ -213,8 +229,10 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
         by_guide[event.guide.guide_id][event.visitor.visitor_id].append(event)
     guides_out, steps_out, visitors_out = [], [], []
     for guide in world.guides:
-        n_steps = len(guide.steps)
-        last = guide.steps[-1].number
+        # The funnel follows the steps `guides` lists; a step removed from its guide (orphans) keeps its open counts.
+        listed = world.listed_steps(guide)
+        n_steps = len(listed)
+        last = listed[-1].number
         per_visitor = by_guide.get(guide.guide_id, {})
         control = {v for v, events in per_visitor.items() if any(e.type == "guideNotSeen" for e in events)}
         open_counts: dict[str, dict[int, set[str]]] = {
@@ -268,7 +286,24 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
                     completed_at[rule] - entered_at if done and entered_at is not None else None
                 )
             visitors_out.append(record)
-        for step in guide.steps:
+        for step in guide.steps[n_steps:]:  # removed steps: seen, advanced, dismissed; never on the closed funnel
+            steps_out.append(
+                {
+                    "guide_id": guide.guide_id,
+                    "guide_step_id": step.step_id,
+                    "step_number": None,
+                    "visitors_seen": len(open_counts["guideSeen"][step.number]),
+                    "visitors_advanced": len(open_counts["guideAdvanced"][step.number]),
+                    "visitors_dismissed": len(open_counts["guideDismissed"][step.number]),
+                    "visitors_reached": 0,
+                    "step_conversion": None,
+                    "cumulative_conversion": None,
+                    "drop_off": None,
+                    "drop_off_last_step_advanced": None,
+                    "is_listed": False,
+                }
+            )
+        for step in listed:
             number = step.number
             reached = reached_counts[number]
             following = reached_counts[number + 1] if number < n_steps else None
@@ -286,6 +321,7 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
                     "drop_off": reached - (following if following is not None else completed["last_step_seen"]),
                     "drop_off_last_step_advanced": reached
                     - (following if following is not None else completed["last_step_advanced"]),
+                    "is_listed": True,
                 }
             )
         guides_out.append(
@@ -294,6 +330,7 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
                 "app_id": guide.app_id,
                 "name": guide.name,
                 "steps": n_steps,
+                "published": world.is_published(guide),
                 "control_visitors": len(control),
                 "visitors_seen": seen_visitors,
                 "entered": reached_counts[1],
@@ -349,6 +386,64 @@ def polls(world: World) -> list[dict[str, Any]]:
                 )
             out.append(record)
     return out
+
+
+# ------------------------------------------------------------------------------------------ listed and orphan ids
+
+
+def listings(world: World) -> dict[str, list[dict[str, Any]]]:
+    """Every page, feature, visitor and account that the entity sources list or any event uses, with `is_listed`
+    (false for ids seen only on events: deleted pages and features, visitors and accounts the sources leave out),
+    and the page views and feature clicks of each page and feature, from the events."""
+    page_views: dict[str, int] = defaultdict(int)
+    clicks: dict[str, int] = defaultdict(int)
+    active_visitors: set[str] = set()
+    event_accounts: set[str] = set()
+    for visitor in world.visitors:
+        for day_index in range(len(world.days)):
+            visits = world.visits(visitor.index, day_index)
+            if not visits:
+                continue
+            active_visitors.add(visitor.visitor_id)
+            if visitor.account_id:
+                event_accounts.add(visitor.account_id)
+            for visit in visits:
+                if visit.page_id is not None:
+                    page_views[visit.page_id] += visit.num_events
+            for click in world.feature_clicks(visitor.index, day_index):
+                clicks[click.feature_id] += click.num_events
+    active_visitors.update(event.visitor.visitor_id for event in world.guide_events)
+    active_visitors.update(event.visitor.visitor_id for event in world.poll_events)
+    listed_visitors = {row["visitorId"] for row in rows.entity_rows(world, "visitors", None)}
+    listed_accounts = {row["accountId"] for row in rows.entity_rows(world, "accounts", None)}
+    return {
+        "pages": [
+            {
+                "page_id": page.page_id,
+                "is_listed": world.is_page_listed(page.page_id),
+                "page_views": page_views[page.page_id],
+            }
+            for page in world.pages
+            if world.is_page_listed(page.page_id) or page.page_id in page_views
+        ],
+        "features": [
+            {
+                "feature_id": feature.feature_id,
+                "is_listed": world.is_feature_listed(feature),
+                "clicks": clicks[feature.feature_id],
+            }
+            for feature in world.features
+            if world.is_feature_listed(feature) or feature.feature_id in clicks
+        ],
+        "visitors": [
+            {"visitor_id": visitor_id, "is_listed": visitor_id in listed_visitors}
+            for visitor_id in sorted(listed_visitors | active_visitors)
+        ],
+        "accounts": [
+            {"account_id": account_id, "is_listed": account_id in listed_accounts}
+            for account_id in sorted(listed_accounts | event_accounts)
+        ],
+    }
 
 
 # ------------------------------------------------------------------------------------------ rows of a source

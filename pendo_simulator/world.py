@@ -31,7 +31,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pendo_simulator.clock import DAY_MS, HOUR_MS, MINUTE_MS, Clock, utc_to_ms
 from pendo_simulator.vocabulary import (
@@ -53,6 +53,9 @@ from pendo_simulator.vocabulary import (
     TRACK_TYPE_NAMES,
     WEEKDAY_FACTOR,
 )
+
+if TYPE_CHECKING:
+    from pendo_simulator.fixtures import Fixtures
 
 __all__ = ["APP_IDS", "DEFAULT_APP_ID", "GUIDE_EVENT_TYPES", "World", "WorldConfig"]
 
@@ -109,13 +112,24 @@ class WorldConfig:
     guides: int = 5
     timezone: str = "America/New_York"
     now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    # Sparse and messy subscriptions (pendo_simulator/profiles.py sets these by name).
+    events: bool = True  # False: nobody has visited yet, so no event of any kind
+    track_events: bool = True  # False: no track types, so no track events
+    polls: bool = True  # False: the NPS guide has no polls, so no poll events
+    event_times: bool = True  # False: aggregated rows carry no firstTime/lastTime
+    anonymous_only: bool = False  # every visitor anonymous
+    orphans: bool = False  # entity sources leave out some pages, features, a guide step, visitors, accounts
+    drafts: bool = False  # draft and staged guides, publishedAt 0
+    odd_poll_type: bool = False  # poll events typed ui:web:pollResponse with appId null
 
     def __post_init__(self) -> None:
         if not 1 <= self.apps <= len(APP_IDS):
             raise ValueError(f"apps must be between 1 and {len(APP_IDS)}")
-        for name in ("visitors", "accounts", "days", "guides"):
+        for name in ("visitors", "accounts", "days"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.guides < 0:
+            raise ValueError("guides must be at least 0")
         if self.now.tzinfo is None:
             raise ValueError("now must carry a time zone")
 
@@ -320,6 +334,7 @@ class World:
         self.day_hours: tuple[tuple[int, ...], ...] = tuple(tuple(self.clock.day_hours(d)) for d in self.days)
         self.start_ms = self.day_starts[0]
         self.app_ids: tuple[int, ...] = APP_IDS[: config.apps]
+        self.fixtures: Fixtures | None = None  # replay mode: serve these rows instead of generated ones
 
     def day_indexes(self, start_ms: int, end_ms: int) -> range:
         """Indexes of the local days that overlap [start_ms, end_ms)."""
@@ -361,7 +376,8 @@ class World:
         n_days = len(self.days)
         # Every 11th visitor from the 6th carries a hostile id; they are identified and known to Pendo.
         hostile = i % 11 == 5 and i // 11 < len(HOSTILE_VISITOR_IDS)
-        anonymous = r.random() < 0.15 and not hostile
+        anonymous = (r.random() < 0.15 and not hostile) or self.config.anonymous_only
+        hostile = hostile and not anonymous
         if anonymous:
             visitor_id = f"{ANONYMOUS_PREFIX}{pendo_id(self.seed, 'anon', i)[:12]}"
             account_id = ""
@@ -467,7 +483,9 @@ class World:
 
     @cached_property
     def track_types(self) -> tuple[TrackType, ...]:
-        types = []
+        types: list[TrackType] = []
+        if not self.config.track_events:
+            return ()
         for app_index, app_id in enumerate(self.app_ids):
             for j, name in enumerate(TRACK_TYPE_NAMES[: 4 if app_index == 0 else 2]):
                 r = rng(self.seed, "tracktype", app_id, j)
@@ -500,7 +518,7 @@ class World:
         guide_id = HOSTILE_GUIDE_IDS[i // 4] if hostile else pendo_id(seed, "guide", i)
         app_id = self.app_ids[0] if i % 3 != 2 or len(self.app_ids) == 1 else self.app_ids[1]
         polls: tuple[Poll, ...] = ()
-        if is_nps:
+        if is_nps and self.config.polls:
             polls = (
                 Poll(pendo_id(seed, "poll", i, 0)[:11], "How likely are you to recommend us to a friend?", "NPSRating"),
                 Poll(pendo_id(seed, "poll", i, 1)[:11], "What is the main reason for your score?", "FreeForm"),
@@ -524,7 +542,7 @@ class World:
             index=i,
             app_id=app_id,
             name="Net Promoter Score survey" if is_nps else f"Guide {i}: {r.choice(PAGE_NAMES)} tour",
-            state="disabled" if i % 5 == 3 else "staged" if i % 7 == 6 else "public",
+            state=self._guide_state(i),
             launch_method="auto" if i % 3 != 1 else "badge",
             steps=steps,
             polls=polls,
@@ -538,6 +556,44 @@ class World:
             snooze_rate=0.05 if n_steps > 1 else 0.0,
         )
 
+    def _guide_state(self, i: int) -> str:
+        if self.config.drafts and i % 3 == 0:
+            return "draft" if i % 2 == 0 else "staged"
+        return "disabled" if i % 5 == 3 else "staged" if i % 7 == 6 else "public"
+
+    @staticmethod
+    def is_published(guide: Guide) -> bool:
+        """Draft and staged guides have never been published: Pendo sends publishedAt 0 for them."""
+        return guide.state not in ("draft", "staged")
+
+    # ------------------------------------------------------------------ orphans (the `orphans` profile)
+
+    def is_page_listed(self, page_id: str) -> bool:
+        """Deleted pages (every fifth) keep their old events but are no longer listed by `pages`."""
+        return not self.config.orphans or self.pages.index(self._pages_by_id[page_id]) % 5 != 4
+
+    @cached_property
+    def _pages_by_id(self) -> dict[str, Page]:
+        return {page.page_id: page for page in self.pages}
+
+    def is_feature_listed(self, feature: Feature) -> bool:
+        """Features of deleted pages are deleted with them."""
+        return self.is_page_listed(feature.page_id)
+
+    def listed_steps(self, guide: Guide) -> tuple[GuideStep, ...]:
+        """The steps `guides` lists: with orphans, the last step of a guide of three or more was removed."""
+        if self.config.orphans and len(guide.steps) >= 3:
+            return guide.steps[:-1]
+        return guide.steps
+
+    def is_visitor_listed(self, visitor: Visitor) -> bool:
+        """With orphans, every seventh visitor is missing from `visitors` (as donotprocess or unidentified ones are)."""
+        return not self.config.orphans or visitor.index % 7 != 2
+
+    def is_account_listed(self, account: Account) -> bool:
+        """With orphans, every fourth account is seen only on events."""
+        return not self.config.orphans or account.index % 4 != 1
+
     # ------------------------------------------------------------------ activity
 
     @lru_cache(maxsize=64)  # noqa: B019 - one World lives as long as its server; the cache is bounded
@@ -549,7 +605,7 @@ class World:
     def is_active(self, visitor_index: int, day_index: int) -> bool:
         """Whether the visitor may have activity this local day (visits() can still be empty after `now`)."""
         visitor = self.visitors[visitor_index]
-        if visitor.do_not_process or day_index < visitor.first_day:
+        if not self.config.events or visitor.do_not_process or day_index < visitor.first_day:
             return False
         if visitor.churn_day is not None and day_index >= visitor.churn_day:
             return False

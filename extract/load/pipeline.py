@@ -27,6 +27,7 @@ from extract.load.messages import chain, explain
 from extract.load.pending_packages import deduplicate_pending_loads, drop_normalized_duplicates
 from extract.load.progress import Progress
 from extract.load.quarantine import forget_failures, quarantine, record_failure
+from extract.load.raw_tables import create_missing_tables
 from extract.load.state_sync import check_raw_layout, sync_with_destination
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoAuthError, PendoError, PendoUnreachable
@@ -126,12 +127,17 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
             plan.deferred.clear()
             progress.say(f"load {loads} committed; continuing {', '.join(selected)}")
             source = _source(plan, progress, selected)
+        # Sources that returned nothing, and resources left out, still get their (empty) tables: dbt reads them all.
+        created = create_missing_tables(pipeline, _source(plan, progress, list(ALL_RESOURCES)))
+        if created:
+            progress.say(f"created empty tables {', '.join(created)} (nothing loaded into them yet)")
     return {
         "mode": plan.mode,
         "elapsed_s": round(progress.elapsed(), 3),
         "loads": loads,
         "stages_s": {name: round(seconds, 3) for name, seconds in stages.items()},
         "tables": {name: stats.as_dict() for name, stats in progress.tables.items()},
+        "created_empty": created,
     }
 
 

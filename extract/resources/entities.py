@@ -28,6 +28,7 @@ from extract.pendo.client import (
 )
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
 from extract.pendo.queries import app_id_param, paged
+from extract.resources.metadata_types import MetadataTyper, declared_types
 from extract.resources.registry import (
     ACCOUNT_COLUMNS,
     FEATURE_COLUMNS,
@@ -66,6 +67,7 @@ ENTITIES: dict[str, EntitySpec] = {
     )
 }
 METADATA_SCHEMAS = {"visitor_metadata_schema": "visitor", "account_metadata_schema": "account"}
+METADATA_KINDS = {"visitors": "visitor", "accounts": "account"}  # entities whose custom metadata Pendo types
 
 
 @dataclass
@@ -114,6 +116,7 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                 identity(row)  # an id that is a list or an object: a malformed answer, before it is used
                 yield row
 
+        typer = _metadata_typer(spec, client)
         position, interrupted, malformed = Position(), 0, 0
         while True:
             pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
@@ -121,7 +124,11 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                 for batch in batches(pager.rows(), DICT_BATCH_ROWS):
                     stats.rows += len(batch)
                     context.progress.note(stats)
-                    yield batch
+                    if typer is None:
+                        yield batch
+                    else:  # the declared types as column hints, before dlt sees a value
+                        hints = dlt.mark.make_hints(columns=typer.hints(batch))
+                        yield dlt.mark.with_hints([typer.apply(row) for row in batch], hints)
                 break
             except InvalidAnswer as error:  # retried like a 5xx; then one line, and nothing of this table loads
                 malformed += 1
@@ -147,6 +154,22 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
         # memory_limit. (Pages and guides, with child tables and a few hundred rows, keep dlt's default.)
         read_entities.apply_hints(additional_table_hints={STAGED_ROWS_UNIQUE: True})
     return read_entities
+
+
+def _metadata_typer(spec: EntitySpec, client: PendoClient) -> MetadataTyper | None:
+    """Visitors' and accounts' custom fields typed by Pendo's metadata schema (extract/metadata_types.py); the
+    columns the dataset already has keep their types."""
+    kind = METADATA_KINDS.get(spec.name)
+    if kind is None:
+        return None
+    try:
+        document = client.get_json(f"api/v1/metadata/schema/{kind}")
+    except WindowTooLarge as error:
+        raise PendoRequestError(f"{spec.name}: metadata schema: {error}") from None
+    schema = dlt.current.source_schema()
+    existing = schema.tables.get(spec.name, {}).get("columns", {})
+    types = {name: column["data_type"] for name, column in existing.items() if column.get("data_type")}
+    return MetadataTyper(declared_types(document), types, schema.naming.normalize_identifier)
 
 
 def metadata_schema_resource(name: str, kind: str, context: EntityContext) -> DltResource:

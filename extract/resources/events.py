@@ -162,12 +162,15 @@ class WindowReader:
         # A slice of one day bucket: the day's rows told apart by their last activity, open at the day's edges.
         # (Were Pendo to move a row's lastTime into a later slice while the slices are read, that row would come
         # twice in one load; it happens only on days already cut for being too large, and the next run mends it.)
+        # Rows without a lastTime (real subscriptions send some) belong to the day's first slice, so every slice
+        # still selects a disjoint part of the day and together they select all of it.
         bucket_start, bucket_end = window.bucket
         parts = [f"day == {bucket_start}"]
         if window.start > bucket_start:
             parts.append(f"lastTime >= {window.start}")
         if window.end < bucket_end:
-            parts.append(f"lastTime < {window.end}")
+            upper = f"lastTime < {window.end}"
+            parts.append(f"({upper} || isNull(lastTime))" if window.start == bucket_start else upper)
         return " && ".join(parts)
 
 

@@ -228,6 +228,7 @@ VISITOR_COLUMNS = _columns(
     metadata__agent__email=TEXT,
     metadata__agent__language=TEXT,
     metadata__pendo__donotprocess=BOOL,
+    metadata_misfits=JSON,  # custom values that do not fit their declared type (extract/metadata_types.py)
 )
 ACCOUNT_COLUMNS = _columns(
     account_id=TEXT,
@@ -237,6 +238,7 @@ ACCOUNT_COLUMNS = _columns(
     metadata__auto__lastvisit=BIGINT,
     metadata__auto__lastupdated=BIGINT,
     metadata__agent__name=TEXT,
+    metadata_misfits=JSON,
 )
 PAGE_COLUMNS = _columns(**_ENTITY_COMMON, group__id=TEXT, group__name=TEXT, group__items=JSON, exclude_rules=JSON)
 PAGE_NESTED = {"rules": {"columns": _nested(rule=TEXT, designer_hint=TEXT, parsed_rule=TEXT)}}
@@ -264,6 +266,7 @@ GUIDE_COLUMNS = _columns(
     launch_method=TEXT,
     is_multi_step=BOOL,
     published_at=BIGINT,
+    reset_at=BIGINT,
     app_ids=JSON,
     audience=JSON,
     attributes__badge=JSON,

@@ -2,12 +2,14 @@
     Guide x step x visitor: when the visitor first saw, advanced, dismissed and snoozed each step, and whether they
     reached it on the closed funnel. Every visitor with an event on a guide gets a row for every step of the guide, so
     that the closed path can be followed step by step. Control-group visitors are kept and flagged; marts leave them out.
+    Steps removed from their guide (not listed by Pendo) keep their events' times but are never reached: the closed
+    funnel runs over the listed steps only.
 #}
 with
 
 guide_steps as (
 
-    select * from {{ ref('int_pendo__guide_steps_ordered') }}
+    select * from {{ ref('int_pendo__guide_steps_with_orphans') }}
 
 ),
 
@@ -85,6 +87,7 @@ all_steps_per_visitor as (
         guide_steps.guide_step_id,
         guide_steps.step_number,
         guide_steps.is_last_step,
+        guide_steps.is_listed_by_pendo,
         guide_visitors.visitor_id,
         control_group_visitors.visitor_id is not null as is_control_group,
         step_visitor_times.first_seen_at,
@@ -117,10 +120,11 @@ steps_in_order as (
         case
             when
                 first_seen_at is not null
+                and is_listed_by_pendo
                 and (
                     step_number = 1
                     or first_seen_at >= lag(first_seen_at) over (
-                        partition by guide_id, visitor_id order by step_number
+                        partition by guide_id, visitor_id, is_listed_by_pendo order by step_number
                     )
                 )
                 then 1
@@ -139,6 +143,7 @@ closed_funnel as (
         guide_step_id,
         step_number,
         is_last_step,
+        is_listed_by_pendo,
         visitor_id,
         is_control_group,
         first_seen_at,
@@ -148,7 +153,8 @@ closed_funnel as (
         first_dismissed_at,
         first_snoozed_at,
         min(is_step_in_order) over (
-            partition by guide_id, visitor_id order by step_number rows between unbounded preceding and current row
+            partition by guide_id, visitor_id, is_listed_by_pendo
+            order by step_number rows between unbounded preceding and current row
         ) = 1 as is_reached
 
     from steps_in_order

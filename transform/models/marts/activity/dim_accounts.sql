@@ -24,12 +24,9 @@ account_days as (
 
 ),
 
-{# Every account Pendo knows or any event carries. #}
 all_account_ids as (
 
-    select account_id from accounts
-    union
-    select account_id from account_days
+    select * from {{ ref('int_pendo__account_ids') }}
 
 ),
 
@@ -84,6 +81,7 @@ final as (
         coalesce(lifetime_activity.total_events, 0) as total_events,
         coalesce(lifetime_activity.total_minutes, 0) as total_minutes,
         accounts.account_id is not null as has_metadata,
+        all_account_ids.is_listed_by_pendo,
         lifetime_activity.first_active_date,
         lifetime_activity.last_active_date,
         accounts.first_visit_at,

@@ -18,28 +18,15 @@ visitor_days as (
 
 ),
 
-guide_events as (
-
-    select * from {{ ref('stg_pendo__guide_events') }}
-
-),
-
 poll_responses as (
 
     select * from {{ ref('fct_poll_responses') }}
 
 ),
 
-{# Every visitor Pendo knows or any event mentions: anonymous visitors have events but no metadata row. #}
 all_visitor_ids as (
 
-    select visitor_id from visitors
-    union
-    select visitor_id from visitor_days
-    union
-    select visitor_id from guide_events
-    union
-    select visitor_id from poll_responses
+    select * from {{ ref('int_pendo__visitor_ids') }}
 
 ),
 
@@ -112,6 +99,7 @@ final as (
         {{ pendo_is_anonymous_visitor('all_visitor_ids.visitor_id') }} as is_anonymous_visitor,
         coalesce(visitors.is_do_not_process, false) as is_do_not_process,
         visitors.visitor_id is not null as has_metadata,
+        all_visitor_ids.is_listed_by_pendo,
         lifetime_activity.first_active_date,
         lifetime_activity.last_active_date,
         visitors.first_visit_at,

@@ -2,7 +2,7 @@ with
 
 guide_steps as (
 
-    select * from {{ ref('int_pendo__guide_steps_ordered') }}
+    select * from {{ ref('int_pendo__guide_steps_with_orphans') }}
 
 ),
 
@@ -25,7 +25,8 @@ final as (
         guide_steps.step_rank,
         guide_steps.guide_step_count,
         guide_steps.is_first_step,
-        guide_steps.is_last_step
+        guide_steps.is_last_step,
+        guide_steps.is_listed_by_pendo
 
     from guide_steps
     left join guides

@@ -24,12 +24,9 @@ visitor_progress as (
 
 ),
 
-{# Every guide Pendo lists or any guide event mentions (events can outlive a deleted guide). #}
 all_guide_ids as (
 
-    select guide_id from guides
-    union
-    select guide_id from guide_events
+    select * from {{ ref('int_pendo__guide_ids') }}
 
 ),
 
@@ -94,6 +91,7 @@ final as (
         {{ pendo_ratio('outcomes.visitors_completed', 'outcomes.visitors_entered') }} as completion_rate,
         guides.is_multi_step,
         guides.guide_id is not null as has_definition,
+        all_guide_ids.is_listed_by_pendo,
         event_summary.first_event_date,
         event_summary.last_event_date,
         guides.created_at,

@@ -2,7 +2,7 @@ with
 
 guide_steps as (
 
-    select * from {{ ref('int_pendo__guide_steps_ordered') }}
+    select * from {{ ref('int_pendo__guide_steps_with_orphans') }}
 
 ),
 
@@ -52,6 +52,7 @@ steps_with_counts as (
         guide_steps.guide_step_id,
         guide_steps.step_number,
         guide_steps.is_last_step,
+        guide_steps.is_listed_by_pendo,
         coalesce(step_counts.visitors_seen, 0) as visitors_seen,
         coalesce(step_counts.visitors_advanced, 0) as visitors_advanced,
         coalesce(step_counts.visitors_dismissed, 0) as visitors_dismissed,
@@ -67,14 +68,19 @@ steps_with_counts as (
 
 ),
 
-{# Drop-off at step n is reached(n) - reached(n + 1), and reached(n) - completed at the guide's last step. #}
+{#
+    Drop-off at step n is reached(n) - reached(n + 1), and reached(n) - completed at the guide's last step. A step
+    removed from its guide is off the closed funnel: no next step, drop-off or conversion.
+#}
 next_steps as (
 
     select
         *,
         case
-            when not is_last_step
-                then coalesce(lead(visitors_reached) over (partition by guide_id order by step_number), 0)
+            when is_listed_by_pendo and not is_last_step
+                then coalesce(
+                    lead(visitors_reached) over (partition by guide_id, is_listed_by_pendo order by step_number), 0
+                )
         end as visitors_reached_next_step,
         max(case when step_number = 1 then visitors_reached end) over (partition by guide_id) as visitors_entered
 
@@ -86,7 +92,10 @@ drop_offs as (
 
     select
         *,
-        visitors_reached - coalesce(visitors_reached_next_step, guide_visitors_completed) as visitors_dropped_off
+        case
+            when is_listed_by_pendo
+                then visitors_reached - coalesce(visitors_reached_next_step, guide_visitors_completed)
+        end as visitors_dropped_off
 
     from next_steps
 
@@ -99,6 +108,7 @@ final as (
         guide_step_id,
         step_number,
         is_last_step,
+        is_listed_by_pendo,
         visitors_seen,
         visitors_advanced,
         visitors_dismissed,
@@ -107,7 +117,9 @@ final as (
         visitors_reached_next_step,
         visitors_dropped_off,
         {{ pendo_ratio('visitors_reached_next_step', 'visitors_reached') }} as step_conversion_rate,
-        {{ pendo_ratio('visitors_reached', 'visitors_entered') }} as cumulative_conversion_rate,
+        case
+            when is_listed_by_pendo then {{ pendo_ratio('visitors_reached', 'visitors_entered') }}
+        end as cumulative_conversion_rate,
         {{ pendo_ratio('visitors_dropped_off', 'visitors_reached') }} as drop_off_rate
 
     from drop_offs

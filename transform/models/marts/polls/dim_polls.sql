@@ -12,12 +12,9 @@ poll_responses as (
 
 ),
 
-{# Every poll a guide defines or any response mentions. #}
 all_poll_ids as (
 
-    select poll_id from polls
-    union
-    select poll_id from poll_responses
+    select * from {{ ref('int_pendo__poll_ids') }}
 
 ),
 
@@ -84,6 +81,7 @@ final as (
         polls.poll_question,
         polls.poll_type,
         polls.poll_number,
+        all_poll_ids.is_listed_by_pendo,
         coalesce(response_counts.responses, 0) as responses,
         coalesce(response_counts.respondents, 0) as respondents,
         coalesce(lifetime_nps.scored_visitors, 0) as scored_visitors,

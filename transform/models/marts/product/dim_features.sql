@@ -12,12 +12,9 @@ feature_events as (
 
 ),
 
-{# Every feature Pendo lists or any feature event mentions (events can outlive a deleted feature). #}
 all_feature_ids as (
 
-    select feature_id from features
-    union
-    select feature_id from feature_events
+    select * from {{ ref('int_pendo__feature_ids') }}
 
 ),
 
@@ -50,6 +47,7 @@ final as (
         coalesce(lifetime_usage.visitors, 0) as visitors,
         coalesce(lifetime_usage.accounts, 0) as accounts,
         features.feature_id is not null as has_definition,
+        all_feature_ids.is_listed_by_pendo,
         lifetime_usage.first_used_date,
         lifetime_usage.last_used_date,
         features.created_at,

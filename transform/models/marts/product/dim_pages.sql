@@ -18,12 +18,9 @@ page_events as (
 
 ),
 
-{# Every page Pendo lists or any page event mentions (events can outlive a deleted page). #}
 all_page_ids as (
 
-    select page_id from pages
-    union
-    select page_id from page_events
+    select * from {{ ref('int_pendo__page_ids') }}
 
 ),
 
@@ -69,6 +66,7 @@ final as (
         coalesce(lifetime_usage.visitors, 0) as visitors,
         coalesce(lifetime_usage.accounts, 0) as accounts,
         pages.page_id is not null as has_definition,
+        all_page_ids.is_listed_by_pendo,
         lifetime_usage.first_viewed_date,
         lifetime_usage.last_viewed_date,
         pages.created_at,

@@ -12,12 +12,9 @@ track_events as (
 
 ),
 
-{# Every track type Pendo lists or any track event mentions (events can outlive a deleted definition). #}
 all_track_type_ids as (
 
-    select track_type_id from track_types
-    union
-    select track_type_id from track_events
+    select * from {{ ref('int_pendo__track_type_ids') }}
 
 ),
 
@@ -47,6 +44,7 @@ final as (
         coalesce(lifetime_usage.visitors, 0) as visitors,
         coalesce(lifetime_usage.accounts, 0) as accounts,
         track_types.track_type_id is not null as has_definition,
+        all_track_type_ids.is_listed_by_pendo,
         lifetime_usage.first_sent_date,
         lifetime_usage.last_sent_date,
         track_types.created_at,

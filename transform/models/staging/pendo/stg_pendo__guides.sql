@@ -24,7 +24,9 @@ renamed as (
         ---------- timestamps
         {{ pendo_epoch_ms_to_timestamp('created_at') }} as created_at,
         {{ pendo_epoch_ms_to_timestamp('last_updated_at') }} as last_updated_at,
-        {{ pendo_epoch_ms_to_timestamp('published_at') }} as published_at,
+        -- Draft and staged guides carry 0 for "never": null, not 1970-01-01.
+        {{ pendo_epoch_ms_to_timestamp('nullif(published_at, 0)') }} as published_at,
+        {{ pendo_epoch_ms_to_timestamp('nullif(reset_at, 0)') }} as reset_at,
 
         ---------- dlt lineage
         _dlt_id as dlt_row_id
