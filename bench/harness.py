@@ -1,4 +1,5 @@
-"""The benchmark itself: every measurement of issue 7, in order, on the same data, with the simulator replaying.
+"""The benchmark itself: every measurement of `bench/README.md`, in order, on the same data, with the simulator
+replaying.
 
 1. Extraction throughput of a full backfill, per resource and in total: our extractor, the seed baseline and the
    ceiling, each after a warm-up pass that has the replay server render its answers (see `replay.py`).

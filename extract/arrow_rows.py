@@ -1,7 +1,7 @@
 """Rows to Arrow: the merge key of each row, and column-wise conversion to a pinned Arrow schema.
 
 dlt loads Arrow tables without its per-row normalizer, which is what makes the extractor fast
-(../shared/notes/toolchain.md §4: ~110k rows/s against ~27k for dicts).
+(docs/extraction.md#streaming-and-speed: ~110k rows/s against ~27k for dicts).
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from extract.resume import STAGED_ROWS_UNIQUE
 from extract.tables import MERGE, ROW_KEY, EventTable
 from extract.windows import Calendar, Window
 
-ARROW_BATCH_ROWS = 10_000  # Arrow tables of 10k rows kept peak memory lowest at full speed (toolchain.md §4)
+# Arrow tables of 10k rows kept peak memory lowest at full speed (docs/extraction.md#streaming-and-speed)
+ARROW_BATCH_ROWS = 10_000
 
 
 class WindowFailed(PendoError):
