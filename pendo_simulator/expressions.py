@@ -125,7 +125,6 @@ def _double_quoted(text: str, start: int) -> tuple[str, int]:
 # The AST is nested tuples: ("const", v) | ("path", (segments…)) | ("call", name, [args]) | ("not", x)
 # | ("neg", x) | ("and"/"or", a, b) | ("cmp", op, a, b) | ("arith", op, a, b) | ("list", [items]).
 
-_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 _KEYWORDS = {"true": True, "false": False, "null": None}
 
 
