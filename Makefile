@@ -54,8 +54,8 @@ elt: setup ## Extract, then transform, then publish the marts for BI tools (one 
 publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace; not on Postgres)
 	$(PY) -m elt.publish
 
-demo: setup ## Run the whole ELT against the local Pendo simulator into demo.duckdb
-	$(PY) -m elt.demo --duckdb-path $(CURDIR)/demo.duckdb
+demo: setup ## Run the whole ELT against the local Pendo simulator into demo.duckdb (SHOW_MARTS=1: print every mart)
+	$(PY) -m elt.demo --duckdb-path $(CURDIR)/demo.duckdb $(if $(SHOW_MARTS),--show-marts)
 
 docs: setup ## Generate dbt docs and serve them on localhost
 	$(DBT) docs generate $(DBT_ARGS)

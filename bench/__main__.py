@@ -17,7 +17,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import DEFAULT_CACHE_ROOT, GROUPS, Harness, Options
+from bench import harness
+from bench.model import DEFAULT_CACHE_ROOT, GROUPS, Options
 from bench.processes import REPO_ROOT
 from bench.report import machine, render
 from bench.scale import DEFAULT_DAYS, DEFAULT_VISITORS, Scale
@@ -104,7 +105,7 @@ def results_path(scale: Scale) -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     options = _options(args)
-    results = Harness(options).run()
+    results = harness.run(options)
     report = render(results, machine())
     print(report)
     out = args.out or (None if args.quick else results_path(options.scale))

@@ -1,4 +1,4 @@
-"""The seed baseline: dlt's `rest_api` source configured as dlt's Pendo page shows it (`../shared/seed/`).
+"""The seed baseline: dlt's `rest_api` source configured as dlt's Pendo page shows it (see `bench/README.md`).
 
 As on that page: one rest_api resource per aggregation, `POST api/v1/aggregation` with `data_selector: results`,
 rows as dicts, and dlt's defaults otherwise (loader file format `insert_values` for DuckDB, append, no project

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 
-from bench.harness import GROUPS, Figure, Results
+from bench.model import GROUPS, Figure, Results
 from bench.processes import REPO_ROOT
 
 NONE = "-"

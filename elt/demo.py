@@ -1,6 +1,8 @@
-"""`make demo`: start the Pendo simulator, run the ELT against it into its own database, then show the marts.
+"""`make demo`: start the Pendo simulator, run the ELT against it into its own database, then say where to look.
 
 The demo keeps its own pipeline state (`.demo/dlt`) and its own database file, so it never mixes with a real load.
+It ends with a short summary of what it loaded and the commands that open it, so that the last thing on the screen
+is what to do next; `--show-marts` also prints the first rows of every mart.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -33,6 +36,7 @@ def run_step(name: str, command: list[str], env: dict[str, str]) -> None:
 
 
 def show_marts(path: Path) -> None:
+    """The first rows of every mart (`--show-marts`)."""
     with duckdb.connect(str(path), read_only=True) as connection:
         tables = connection.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
@@ -43,10 +47,59 @@ def show_marts(path: Path) -> None:
             connection.sql(f'select * from marts."{table}" order by all limit 5').show()
 
 
+def summary(path: Path) -> list[str]:
+    """A few lines on what the demo loaded: tables and rows per schema, and the last day's activity."""
+    lines = []
+    with duckdb.connect(str(path), read_only=True) as connection:
+        for schema in ("pendo_raw", "staging", "marts"):
+            kinds = connection.execute(
+                "select table_name, table_type from information_schema.tables"
+                " where table_schema = ? and not starts_with(table_name, '_dlt')",
+                [schema],
+            ).fetchall()
+            tables = [name for name, kind in kinds if kind == "BASE TABLE"]
+            views = len(kinds) - len(tables)
+            rows = sum(connection.execute(f'select count(*) from {schema}."{t}"').fetchone()[0] for t in tables)
+            parts = [f"{len(tables)} tables, {rows:,} rows"] if tables else []
+            parts += [f"{views} views"] if views else []
+            if parts:
+                lines.append(f"  {schema + ':':<11}{', '.join(parts)}")
+        last = connection.execute(
+            "select activity_date, active_visitors, weekly_active_visitors, monthly_active_visitors"
+            " from marts.fct_active_visitors_daily order by activity_date desc limit 1"
+        ).fetchone()
+    if last is not None:
+        day, active, wau, mau = last
+        lines.append(f"  last day {day}: {active:,} active visitors, WAU {wau:,}, MAU {mau:,}")
+    return lines
+
+
+def next_steps(duckdb_path: Path, marts_path: Path, duckdb_cli: str | None) -> list[str]:
+    """The commands that open the demo data, the CLI line only when a DuckDB CLI is installed."""
+    query = "select * from marts.fct_active_visitors_daily order by activity_date"
+    python = f"{REPO_ROOT / '.venv' / 'bin' / 'python'}"
+    lines = [
+        "Where to go next:",
+        "  make dashboard DEMO=1              the marts dashboard on http://127.0.0.1:2719",
+        "  make show DEMO=1                   dlt's pipeline dashboard: loads, schema, state, raw rows",
+        f"  make docs DUCKDB_PATH={duckdb_path}",
+        "                                     the dbt docs, every model and column, on http://127.0.0.1:8080",
+        "  Open the marts read-only (the copy no load ever writes to):",
+    ]
+    if duckdb_cli:
+        lines.append(f'    duckdb -readonly {marts_path} "{query}"')
+    lines.append(
+        f"    {python} -c \"import duckdb; duckdb.connect('{marts_path}', read_only=True).sql('{query}').show()\""
+    )
+    lines.append("  More recipes (Python, BI tools): docs/reading-the-data.md")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duckdb-path", type=Path, default=REPO_ROOT / "demo.duckdb")
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".demo" / "dlt", help="dlt state of the demo")
+    parser.add_argument("--show-marts", action="store_true", help="also print the first rows of every mart")
     args = parser.parse_args()
     duckdb_path = args.duckdb_path.resolve()
     python = str(REPO_ROOT / ".venv" / "bin" / "python")
@@ -77,10 +130,13 @@ def main() -> int:
         [python, "-m", "elt.publish", "--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)],
         env,
     )
-    show_marts(duckdb_path)
+    if args.show_marts:
+        show_marts(duckdb_path)
     print(f"\nDemo data: {duckdb_path} (schemas pendo_raw, staging, marts)")
+    print("\n".join(summary(duckdb_path)))
     print(f"Marts for BI tools and the dashboard: {marts_path}")
-    print(f"Browse it read-only: duckdb -readonly {duckdb_path}")
+    print()
+    print("\n".join(next_steps(duckdb_path, marts_path, shutil.which("duckdb"))))
     return 0
 
 

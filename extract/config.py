@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extract.pendo.urls import has_credentials, is_loopback, redact_url
 
-# Pendo's API host per region (../shared/notes/pendo-api.md §2). A key only works against its own region's host.
+# Pendo's API host per region (docs/pendo-api.md#hosts-and-regions). A key only works against its own region's host.
 REGION_HOSTS = {
     "us": "https://app.pendo.io",
     "us1": "https://us1.app.pendo.io",

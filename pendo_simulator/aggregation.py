@@ -1,6 +1,6 @@
 """`POST /api/v1/aggregation`: validate a request the way Pendo does and prepare its pipeline to run lazily.
 
-Validation (each failure is a 400 with a short message, `../shared/notes/pendo-api.md` §8.2):
+Validation (each failure is a 400 with a short message, `docs/pendo-api.md#the-aggregation-request`):
 - the body is a JSON object with a `request` object holding a non-empty `pipeline` array; `response` may be
   missing, `{}` or carry `mimeType: "application/json"` (anything else is refused) and `location`; unknown keys
   (`channelId`, `name`, `requestId`, `request.sort`) are ignored;
@@ -12,7 +12,7 @@ Validation (each failure is a 400 with a short message, `../shared/notes/pendo-a
   quotes or backticks); `pageId`, `featureId`, `trackTypeId`, `guideId`, `pollId` are strings (an unknown id
   gives zero rows, not an error); `blacklist` is apply|ignore|only (nothing is on the exclude list, so `only`
   gives no rows); `eventClass` is a list of strings (the data is all `web`); `identified` is a boolean on
-  `visitors`: true keeps identified visitors, false keeps anonymous ones ([I]: the note documents only true;
+  `visitors`: true keeps identified visitors, false keeps anonymous ones ([I]: public material documents only true;
   reading false as a filter too makes a client that relies on it fail here visibly rather than in production);
 - every later stage is one known operator with valid arguments and parseable expressions (see `operators.py`).
 """

@@ -1,9 +1,9 @@
 """Time buckets in the subscription's time zone.
 
 Pendo starts every `day` bucket at local midnight of the subscription's time zone, so a day lasts 23 or 25 hours
-on DST changes, and every `hour` bucket at a local hour (`../shared/notes/pendo-api.md` §6). Weeks start on local
-Sunday midnight and months on the local first of the month (§3.3). All values are epoch milliseconds, as the API
-speaks them.
+on DST changes, and every `hour` bucket at a local hour (`docs/pendo-api.md#time-buckets-and-time-zones`).
+Weeks start on local Sunday midnight and months on the local first of the month. All values are epoch
+milliseconds, as the API speaks them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Entity rows: visitors, accounts, pages, features, guides and track types, plus the metadata schemas.
 
-The same objects answer the aggregation sources and the GET list endpoints (`../shared/notes/pendo-api.md` §3.7,
-§4). Visitor and account dates are derived from the visitors' visits, so they agree with the event rows.
-Per-app visitor metadata is `auto_<appId>` with the minus sign as an underscore (`auto__323232`) ([I], §3.7).
+The same objects answer the aggregation sources and the GET list endpoints (`docs/pendo-api.md#row-shapes`,
+`#get-endpoints-and-metadata-schemas`). Visitor and account dates are derived from the visitors' visits, so
+they agree with the event rows.
+Per-app visitor metadata is `auto_<appId>` with the minus sign as an underscore (`auto__323232`) ([I]).
 """
 
 from __future__ import annotations

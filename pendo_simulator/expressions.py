@@ -1,15 +1,15 @@
 """Pendo's expression language, as used by `filter`, `eval`, `select`, aggregators and `timeSeries.first/last`.
 
-"Basic C expression syntax" (`../shared/notes/pendo-api.md` §3.4): `|| && == != < <= > >= + - * / % !`, unary
+"Basic C expression syntax" (`docs/pendo-api.md#the-expression-language`): `|| && == != < <= > >= + - * / % !`, unary
 minus, parentheses; numbers; string literals in double quotes (JSON-style escapes: `\\" \\\\ \\/ \\b \\f \\n \\r \\t
 \\uXXXX`; any other escape is a syntax error) or in backticks (raw, no escapes); `true`, `false`, `null`; dotted
 paths with list indexes (`metadata.auto.lastupdated`, `polls[0].id`); and the functions real requests use:
 `now()`, `date(y, m, d[, h, mi, s])` / `date("YYYY-MM-DD[THH:MM:SS]")`, `dateAdd(t, n, "minutes|hours|days|weeks|
 months")`, `startOfPeriod("hourly|daily|weekly|monthly", t)`, `isNull(x)`, `if(c, a, b)`, `contains(s|list, x)`,
 `startsWith(s, prefix)` and `len(s|list)`. Any other function, or any syntax error, is an `ExpressionError` (the
-server answers 400, as Pendo does for an unterminated string literal, §8.2 #9).
+server answers 400, as Pendo does for an unterminated string literal).
 
-Choices where the public material is silent (each marked [I] in the note):
+Choices where the public material is silent ([I], `docs/pendo-api.md#where-the-simulator-chooses`):
 - Dates are local to the subscription's time zone (`date(2024, 1, 15)` is local midnight).
 - Comparing values of different types (a number with a string, anything with null) is false, and `!=` true; a
   missing field is null. Strings compare by code point, which is UTF-8 byte order, the order `sort` uses too.
@@ -125,7 +125,6 @@ def _double_quoted(text: str, start: int) -> tuple[str, int]:
 # The AST is nested tuples: ("const", v) | ("path", (segments…)) | ("call", name, [args]) | ("not", x)
 # | ("neg", x) | ("and"/"or", a, b) | ("cmp", op, a, b) | ("arith", op, a, b) | ("list", [items]).
 
-_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 _KEYWORDS = {"true": True, "false": False, "null": None}
 
 

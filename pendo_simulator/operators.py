@@ -1,10 +1,10 @@
-"""Pipeline operators after the `source` stage (`../shared/notes/pendo-api.md` §3.5, §8.5).
+"""Pipeline operators after the `source` stage (`docs/pendo-api.md#pipeline-operators`).
 
 Implemented: `filter`, `eval`, `select`, `identified`, `sort`, `limit`, `skip`, `count`, `group`, `reduce`,
 `unwind`, `cat`. Every other operator (`merge`, `spawn`, `join`, `bulkExpand`, `fork`, `segment`, `switch`, …) is
 refused with 400, so a pipeline that needs one fails visibly instead of returning wrong rows.
 
-Semantics chosen where the note is silent ([I]):
+Semantics chosen where public material is silent ([I]):
 - `sort` orders null < booleans < numbers < strings < lists/objects; strings by code point (UTF-8 byte order, the
   order `>` uses in filters, so keyset paging with `sort` + `filter key > last` is consistent). It is stable, and
   `-field` sorts descending. `sort` followed by `limit` (optionally with `skip` between) keeps only the rows it

@@ -2,10 +2,11 @@
 
 Entity rows live in `entities.py`; this module re-exports them so callers see every row source in one place.
 
-Field names follow `../shared/notes/pendo-api.md` §3.7 and §4 exactly (camelCase, epoch milliseconds). Choices the
-note leaves open, and the one made here:
-- Aggregated rows always carry `day`, plus `hour` on hourRange (§9 asks whether hour rows carry `day`; Estuary
-  relies on `hour` only, tap-pendo keeps whichever it asked for, so carrying both breaks neither).
+Field names follow `docs/pendo-api.md#row-shapes` exactly (camelCase, epoch milliseconds). Choices public
+material leaves open, and the one made here:
+- Aggregated rows always carry `day`, plus `hour` on hourRange (public material does not say whether hour rows
+  carry `day`; Estuary relies on `hour` only, tap-pendo keeps whichever it asked for, so carrying both breaks
+  neither).
 - Aggregated rows carry `firstTime` and `lastTime` (Estuary pages on `lastTime`), and `parameters` on events,
   pageEvents and featureEvents (an object of tracked URL parameters, or null), `properties` on trackEvents.
 - `pollResponse` events appear in `pollEvents` only, not in `guideEvents` (Fivetran's list of guide event types

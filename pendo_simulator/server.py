@@ -1,6 +1,6 @@
 """The HTTP face of the simulator: a real local server that answers like Pendo's API host.
 
-Routes (`../shared/notes/pendo-api.md` §8.1); anything else is 404 with an empty body:
+Routes (`docs/pendo-api.md#get-endpoints-and-metadata-schemas`); anything else is 404 with an empty body:
 - `POST /api/v1/aggregation` — validated (400 + short text), then streamed as `{"startTime", "results"}` with
   chunked transfer encoding, rows generated lazily;
 - `GET /api/v1/page|feature|guide` — bare arrays of the default app's objects, every app's with `?expand=*`;

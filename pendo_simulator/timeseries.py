@@ -1,4 +1,6 @@
-"""`timeSeries`: the window of an event source, with Pendo's rules (`../shared/notes/pendo-api.md` §3.3, §8.3).
+"""`timeSeries`: the window of an event source, with Pendo's rules.
+
+See `docs/pendo-api.md#timeseries-the-window-of-an-event-query`.
 
 - `period` is `dayRange` or `hourRange`. The other periods Pendo knows (`weekRange`, `monthRange` and the iterative
   `hourly|daily|weekly|monthly`, whose response layout is not public) are refused with 400, so a request that
@@ -8,7 +10,7 @@
 - Exactly one of `count` (a non-zero integer) or `last` (same forms as `first`):
   `count > 0` is [b0, b0 + count buckets); `count < 0` is the |count| buckets ending just before b0 (so
   `first: now(), count: -1` is yesterday); `last` is [b0, bucket(last) + 1 bucket), `last`'s bucket included.
-  A `last` before `first` is a 400 ([I]: the note is silent; an empty answer would hide a client bug).
+  A `last` before `first` is a 400 ([I]: public material is silent; an empty answer would hide a client bug).
 - Day buckets are local days of the subscription (23 or 25 hours on DST changes); hour buckets are local hours.
 - The window is clipped at the end of the bucket holding the server's clock: a future `last` is fine.
 - `startTime` of the response is the window's start.

@@ -1,6 +1,6 @@
 """The true metrics of a simulated subscription, computed from the world's records and never through the API.
 
-Each number follows a definition of `../helpers/METRICS.md`, written once for the dbt project as the doc blocks
+Each number follows a definition of `docs/metrics.md`, written once for the dbt project as the doc blocks
 `metric_<name>` in `transform/models/_pendo__metrics.md`; the docstrings below name the block. The truth is the
 world's *final state*: every event before `now`, whatever ingest lag or late arrival the server is told to show.
 

@@ -13,7 +13,7 @@ inside one local hour, with its events, distinct minutes and first/last timestam
 guides are shown at the visitor's first visit of the guide's app on a day. The world ends at `now`: a visit still
 running at `now` is cut there (the current hour is partial), and nothing happens after it.
 
-Realism (issue 3): weekday seasonality (`WEEKDAY_FACTOR`), heavy-tailed engagement and session counts (Pareto),
+Realism: weekday seasonality (`WEEKDAY_FACTOR`), heavy-tailed engagement and session counts (Pareto),
 visitors who are new during the period or churn out of it, anonymous `_PENDO_T_` visitors, identified visitors
 without an account (empty `accountId`), two apps, hostile ids, `pendo.donotprocess` visitors (no events at all),
 multi-step guides with decaying advance rates, dismissals, snoozes, timeouts and a control group (`guideNotSeen`),

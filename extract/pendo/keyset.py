@@ -1,7 +1,7 @@
 """Keyset paging over one aggregation: `sort` on a cursor field and id tie-breaks, `filter` at or after the last row
 handed over, `limit`.
 
-Pendo has no server-side pagination (../shared/notes/pendo-api.md §5). Each next page asks for the rows whose sort
+Pendo has no server-side pagination (docs/pendo-api.md#paging-and-limits). Each next page asks for the rows whose sort
 key is at or after the last row's key. The bound is inclusive, so rows that share the last key with the previous
 page come back and are skipped by identity; when a whole page shares one key (more rows than a page holds), the
 limit doubles until the group fits. No row is skipped, whatever the number of rows sharing one cursor value.

@@ -32,7 +32,8 @@ from extract.resources.arrow import ArrowConverter, UnexpectedValue, cached_row_
 from extract.resources.registry import MERGE, ROW_KEY, EventTable
 from extract.resources.windows import Calendar, Window
 
-ARROW_BATCH_ROWS = 10_000  # Arrow tables of 10k rows kept peak memory lowest at full speed (toolchain.md §4)
+# Arrow tables of 10k rows kept peak memory lowest at full speed (docs/extraction.md#streaming-and-speed)
+ARROW_BATCH_ROWS = 10_000
 
 
 class WindowFailed(PendoError):

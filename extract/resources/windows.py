@@ -1,10 +1,10 @@
 """Time windows in the subscription's time zone: tiling a range, and halving a window that Pendo finds too large.
 
 Pendo buckets `day` at local midnight and `hour` at the local hour of the subscription's time zone, and truncates
-`timeSeries.first` to the start of its bucket (../shared/notes/pendo-api.md §3.3, §6). Windows are aligned to those
-buckets so each query asks for exactly its own buckets. Correctness does not depend on the alignment: every row is
-assigned to a window by a field of its own (its bucket, or its timestamp), so a wrong time zone costs queries that
-touch two buckets, never rows.
+`timeSeries.first` to the start of its bucket (docs/pendo-api.md#time-buckets-and-time-zones). Windows are
+aligned to those buckets so each query asks for exactly its own buckets. Correctness does not depend on the
+alignment: every row is assigned to a window by a field of its own (its bucket, or its timestamp), so a wrong time
+zone costs queries that touch two buckets, never rows.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The README's "See the data" recipes, run as a user would against the demo data: dlt's `dataset()` for the raw
-tables, plain DuckDB SQL for the marts."""
+"""The Python recipes of docs/reading-the-data.md, run as a user would against the demo data: dlt's `dataset()` for
+the raw tables, plain DuckDB SQL for the marts."""
 
 from __future__ import annotations
 

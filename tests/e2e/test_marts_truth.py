@@ -1,4 +1,4 @@
-"""Simulator -> extractor -> dbt, for two seeds: the marts equal the simulator's truth (helpers/METRICS.md).
+"""Simulator -> extractor -> dbt, for two seeds: the marts equal the simulator's truth (docs/metrics.md).
 
 Each scenario runs the real pipeline once (module-scoped fixture): `python -m pendo_simulator serve`, `python -m
 extract` over HTTP into a DuckDB file, `dbt build` with every test. Then every number the truth states is compared

@@ -1,4 +1,5 @@
-"""The simulated product behaves like a real one: every realism item of issue 3, checked on the served rows."""
+"""The simulated product behaves like a real one: every realism item of `pendo_simulator/world.py`, checked on the
+served rows."""
 
 from __future__ import annotations
 
