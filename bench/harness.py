@@ -446,11 +446,12 @@ def raw_rows(run: ExtractRun) -> int:
     return sum(run.table_rows.get(table, 0) for tables in GROUPS.values() for table in tables)
 
 
-PHASE_MARKERS = (("extract", " -m extract"), ("transform", " build "), ("publish", "-m elt.publish"))
+# `python -m elt run` prints each step's command as it starts it, as make echoed them.
+PHASE_MARKERS = (("extract", " -m extract"), ("transform", " -m elt dbt build"), ("publish", " -m elt publish"))
 
 
 def _run_make_elt(workspace: Workspace, env: dict[str, str]) -> tuple[dict[str, float], float]:
-    """`make elt`, timed; the phases start when make echoes their commands (extract, dbt build, publish)."""
+    """`make elt`, timed; the phases start when `python -m elt run` echoes their commands (extract, dbt, publish)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         make_command("elt", workspace),

@@ -1,4 +1,5 @@
-"""`make demo`: start the Pendo simulator, run the ELT against it into its own database, then show the marts.
+"""`python -m elt demo` (`make demo`): start the Pendo simulator, run the ELT against it into its own database,
+then show the marts.
 
 The demo keeps its own pipeline state (`.demo/dlt`) and its own database file, so it never mixes with a real load.
 """
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from elt import steps
+from elt.publish import default_marts_path
+from pendo_simulator.process import SimulatorProcess
 
-from elt.publish import default_marts_path  # noqa: E402
-from pendo_simulator.process import SimulatorProcess  # noqa: E402
+REPO_ROOT = steps.REPO_ROOT
 
 DEMO_DAYS = 30
 DEMO_SEED = 42
@@ -43,14 +44,13 @@ def show_marts(path: Path) -> None:
             connection.sql(f'select * from marts."{table}" order by all limit 5').show()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m elt demo", description=__doc__)
     parser.add_argument("--duckdb-path", type=Path, default=REPO_ROOT / "demo.duckdb")
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".demo" / "dlt", help="dlt state of the demo")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     duckdb_path = args.duckdb_path.resolve()
     python = str(REPO_ROOT / ".venv" / "bin" / "python")
-    dbt = str(REPO_ROOT / ".venv" / "bin" / "dbt")
     key = secrets.token_hex(16)  # a throwaway key for this run only; it is never written to disk
     start_date = (datetime.now(UTC) - timedelta(days=DEMO_DAYS)).date().isoformat()
 
@@ -64,17 +64,13 @@ def main() -> int:
             "SOURCES__PENDO__INTEGRATION_KEY": key,
             "SOURCES__PENDO__START_DATE": start_date,
         }
-        run_step("extract (dlt)", [python, "-m", "extract"], env)
-        run_step(
-            "transform (dbt build)",
-            [dbt, "--no-use-colors", "build", "--project-dir", "transform", "--profiles-dir", ".", "--quiet"],
-            env,
-        )
+        run_step("extract (dlt)", steps.extract(), env)
+        run_step("transform (dbt build)", steps.dbt("build", "--quiet"), env)
     print("Simulator stopped.")
     marts_path = default_marts_path(duckdb_path)
     run_step(
         "publish (read-only copy of the marts)",
-        [python, "-m", "elt.publish", "--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)],
+        steps.publish("--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)),
         env,
     )
     show_marts(duckdb_path)

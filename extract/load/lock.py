@@ -5,9 +5,9 @@ pipeline's working directory (`<pipelines dir>/<pipeline>.lock`, not inside it: 
 directory during a run). The operating system releases the lock when its process ends in any way, `kill -9` included,
 so a lock is never stale; the file itself stays and names the last holder.
 
-`python -m extract.load.lock COMMAND…` holds the lock while COMMAND runs (`make elt` wraps extract, transform and
-publish in it, so a second `make elt` is refused as a whole). An extract started inside COMMAND finds the lock already
-held by its parent through an inherited file descriptor (`EXTRACT_RUN_LOCK_FD`) and runs.
+`python -m elt run` (`make elt`) holds the lock while it runs extract, transform and publish, so a second `make elt` is
+refused as a whole (elt/run.py). The extract it starts finds the lock already held by its parent through an inherited
+file descriptor (`EXTRACT_RUN_LOCK_FD`) and runs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import contextlib
 import fcntl
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -43,7 +42,7 @@ def lock_path(name: str | None = None) -> Path:
 
 
 def _inherited(path: Path) -> bool:
-    """Whether a parent (`python -m extract.load.lock`) holds this lock and handed us its descriptor."""
+    """Whether a parent (`python -m elt run`) holds this lock and handed us its descriptor."""
     text = os.environ.get(INHERITED_FD_ENV, "")
     if not text.isdigit():
         return False
@@ -89,30 +88,3 @@ def exclusive_run(path: Path, what: str = "extract") -> Iterator[int | None]:
         yield fd
     finally:
         os.close(fd)  # closing the last descriptor releases the lock
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m extract.load.lock COMMAND…`: run COMMAND holding the pipeline's run lock."""
-    command = list(sys.argv[1:] if argv is None else argv)
-    if command[:1] == ["--"]:
-        command = command[1:]
-    if not command:
-        print("usage: python -m extract.load.lock COMMAND [ARGS…]", file=sys.stderr)
-        return 2
-    try:
-        with exclusive_run(lock_path(), what="run") as fd:
-            env = dict(os.environ)
-            pass_fds: tuple[int, ...] = ()
-            if fd is not None:
-                env[INHERITED_FD_ENV] = str(fd)
-                pass_fds = (fd,)
-            return subprocess.run(command, env=env, pass_fds=pass_fds, check=False).returncode
-    except AlreadyRunning as error:
-        print(error, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
