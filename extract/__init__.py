@@ -9,8 +9,8 @@ Three jobs, one subpackage each:
 - `extract.load`: running a load. `pipeline` runs the source; `state_sync`, `pending_packages` and `window_plan`
   handle the pipeline state; `lock`, `progress`, `messages` and `destination` do what their names say.
 
-`source.py` holds the `pendo` dlt source and `config.py` the parsing of the `[sources.pendo]` settings;
-`python -m extract` (`__main__.py`) is the command line.
+`source.py` holds the `pendo` dlt source, `settings.py` the constants (every setting's default among them) and
+`config.py` the parsing of the `[sources.pendo]` settings; `python -m extract` (`__main__.py`) is the command line.
 
 `from extract import pendo` gives the source. It is imported on first use, not here: the command line checks its
 arguments without loading dlt and pyarrow (about three seconds).

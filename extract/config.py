@@ -14,19 +14,16 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# Pendo's API host per region (../shared/notes/pendo-api.md §2). A key only works against its own region's host.
-REGION_HOSTS = {
-    "us": "https://app.pendo.io",
-    "us1": "https://us1.app.pendo.io",
-    "eu": "https://app.eu.pendo.io",
-    "jp": "https://app.jpn.pendo.io",
-    "au": "https://app.au.pendo.io",
-}
-PERIODS = ("day", "hour")
-DEFAULT_TIMEZONE = "America/New_York"
-TIMEZONE_ENV = "PENDO_TIMEZONE"  # the same variable the dbt project reads
-NOW_ENV = "EXTRACT_NOW"  # tests and reproducible demos pin the extractor's clock with an ISO 8601 instant
-MAX_PAGE_SIZE = 1_000_000
+from extract.settings import (
+    DEFAULT_REGION,
+    DEFAULT_TIMEZONE,
+    MAX_PAGE_SIZE,
+    MAX_ROWS_PER_LOAD,
+    NOW_ENV,
+    PERIODS,
+    REGION_HOSTS,
+    TIMEZONE_ENV,
+)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -94,7 +91,7 @@ def parse_settings(
         app_ids=_app_ids(app_ids),
         include_anonymous=_bool("include_anonymous", include_anonymous),
         timezone=_timezone(timezone),
-        rows_per_load=_positive_int("rows_per_load", rows_per_load, 10**12),
+        rows_per_load=_positive_int("rows_per_load", rows_per_load, MAX_ROWS_PER_LOAD),
     )
 
 
@@ -104,10 +101,10 @@ def resolve_base_url(region: Any, base_url: Any) -> str:
         text = str(base_url).strip().rstrip("/")
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            example = REGION_HOSTS["us"]
+            example = REGION_HOSTS[DEFAULT_REGION]
             raise ConfigError(f"invalid sources.pendo.base_url {base_url!r}: expected an http(s) URL such as {example}")
         return text
-    name = str(region if region is not None else "us").strip().lower()
+    name = str(region if region is not None else DEFAULT_REGION).strip().lower()
     if name not in REGION_HOSTS:
         raise ConfigError(f"invalid sources.pendo.region {region!r}: expected one of {', '.join(REGION_HOSTS)}")
     return REGION_HOSTS[name]

@@ -16,36 +16,43 @@ from extract.config import ConfigError, Settings, extraction_now, parse_settings
 from extract.load.progress import Progress
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoClient, RequestCounts
-from extract.resources.entities import (
-    ENTITIES,
-    METADATA_SCHEMAS,
-    EntityContext,
-    entity_resource,
-    metadata_schema_resource,
-)
+from extract.resources.entities import EntityContext, entity_resource, metadata_schema_resource
 from extract.resources.events import EventContext, event_resource
-from extract.resources.registry import EVENT_TABLES
+from extract.resources.registry import ENTITIES, EVENT_TABLES, METADATA_SCHEMAS
 from extract.resources.windows import to_ms
+from extract.settings import (
+    DEFAULT_APP_IDS,
+    DEFAULT_HORIZON,
+    DEFAULT_INCLUDE_ANONYMOUS,
+    DEFAULT_LOOKBACK,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PERIOD,
+    DEFAULT_REGION,
+    DEFAULT_ROWS_PER_LOAD,
+    DEFAULT_START_DATE,
+    DEFAULT_WINDOW,
+    MAX_TABLE_NESTING,
+    SOURCE_NAME,
+)
 
 
-# max_table_nesting = 2: guide steps and polls (and page rules) become child tables whose own objects are flattened
-# (`attributes__type`); lists inside them stay JSON. Settings are typed `Any` with text defaults on purpose: dlt passes
-# the raw value through and settings.py checks it, so a bad value gets a one-line message naming its key.
-@dlt.source(name="pendo", max_table_nesting=2)
+# Settings are typed `Any` on purpose: dlt passes the raw value through and config.py checks it, so a bad value gets a
+# one-line message naming its key. Their defaults are settings.py's.
+@dlt.source(name=SOURCE_NAME, max_table_nesting=MAX_TABLE_NESTING)
 def pendo(
     integration_key: str = dlt.secrets.value,
-    region: Any = "us",
+    region: Any = DEFAULT_REGION,
     base_url: Any = None,
-    start_date: Any = "2024-01-01",
-    period: Any = "day",
-    window: Any = "1d",
-    lookback: Any = "10d",
-    horizon: Any = "8h",
-    page_size: Any = "50000",
-    app_ids: Any = "*",
-    include_anonymous: Any = "true",
+    start_date: Any = DEFAULT_START_DATE,
+    period: Any = DEFAULT_PERIOD,
+    window: Any = DEFAULT_WINDOW,
+    lookback: Any = DEFAULT_LOOKBACK,
+    horizon: Any = DEFAULT_HORIZON,
+    page_size: Any = DEFAULT_PAGE_SIZE,
+    app_ids: Any = DEFAULT_APP_IDS,
+    include_anonymous: Any = DEFAULT_INCLUDE_ANONYMOUS,
     timezone: Any = None,
-    rows_per_load: Any = "2000000",
+    rows_per_load: Any = DEFAULT_ROWS_PER_LOAD,
     plan: RunPlan | None = None,
     progress: Progress | None = None,
 ) -> list[DltResource]:

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from extract.settings import DEFAULT_PIPELINE_NAME, PIPELINE_NAME_ENV
+
 INHERITED_FD_ENV = "EXTRACT_RUN_LOCK_FD"
-DEFAULT_PIPELINE_NAME = "pendo"
 _HOLDER_CHARS = 300
 
 
@@ -31,7 +32,7 @@ class AlreadyRunning(Exception):
 
 
 def pipeline_name() -> str:
-    return os.environ.get("PIPELINE_NAME", DEFAULT_PIPELINE_NAME)
+    return os.environ.get(PIPELINE_NAME_ENV, DEFAULT_PIPELINE_NAME)
 
 
 def lock_path(name: str | None = None) -> Path:

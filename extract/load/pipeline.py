@@ -30,9 +30,8 @@ from extract.load.state_sync import check_raw_layout, sync_with_destination
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoAuthError, PendoError, PendoUnreachable
 from extract.resources.registry import ALL_RESOURCES, EVENT_RESOURCES
+from extract.settings import RAW_DATASET
 from extract.source import pendo
-
-RAW_DATASET = "pendo_raw"
 
 
 class ResourceFailed(PendoError):

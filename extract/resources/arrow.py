@@ -14,7 +14,8 @@ import orjson
 import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from extract.resources.registry import ARROW_TYPES, BIGINT, BOOL, DOUBLE, JSON, ROW_KEY, TEXT, EventTable
+from extract.resources.registry import ARROW_TYPES, BIGINT, BOOL, DOUBLE, JSON, TEXT, EventTable
+from extract.settings import ROW_KEY
 
 _KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 KEY_SLOT = "\x00row_key"  # a row's key, computed once, kept in the row for keyset paging and the conversion

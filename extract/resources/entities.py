@@ -21,44 +21,8 @@ from extract.load.progress import Progress
 from extract.pendo.client import PendoClient, PendoRequestError, RequestCounts, ResponseInterrupted, WindowTooLarge
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
 from extract.pendo.queries import app_id_param, paged
-from extract.resources.registry import (
-    ACCOUNT_COLUMNS,
-    FEATURE_COLUMNS,
-    GUIDE_COLUMNS,
-    GUIDE_NESTED,
-    MERGE,
-    METADATA_SCHEMA_COLUMNS,
-    PAGE_COLUMNS,
-    PAGE_NESTED,
-    TRACK_TYPE_COLUMNS,
-    VISITOR_COLUMNS,
-)
-
-DICT_BATCH_ROWS = 5_000
-
-
-@dataclass(frozen=True)
-class EntitySpec:
-    name: str
-    source: str  # the aggregation row source
-    id_field: str
-    columns: dict[str, dict[str, Any]]
-    nested: dict[str, Any] | None = None
-    per_app: bool = True  # takes appId (visitors and accounts belong to the subscription, not to an app)
-
-
-ENTITIES: dict[str, EntitySpec] = {
-    spec.name: spec
-    for spec in (
-        EntitySpec("visitors", "visitors", "visitorId", VISITOR_COLUMNS, per_app=False),
-        EntitySpec("accounts", "accounts", "accountId", ACCOUNT_COLUMNS, per_app=False),
-        EntitySpec("pages", "pages", "id", PAGE_COLUMNS, PAGE_NESTED),
-        EntitySpec("features", "features", "id", FEATURE_COLUMNS),
-        EntitySpec("track_types", "trackTypes", "id", TRACK_TYPE_COLUMNS),
-        EntitySpec("guides", "guides", "id", GUIDE_COLUMNS, GUIDE_NESTED),
-    )
-}
-METADATA_SCHEMAS = {"visitor_metadata_schema": "visitor", "account_metadata_schema": "account"}
+from extract.resources.registry import METADATA_SCHEMA_COLUMNS, EntitySpec
+from extract.settings import DICT_BATCH_ROWS, MERGE
 
 
 @dataclass

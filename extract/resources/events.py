@@ -22,10 +22,9 @@ from extract.pendo.client import PendoClient, PendoError, RequestCounts, Respons
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, keyset_condition
 from extract.pendo.queries import Stage, all_of, event_source_stage, paged
 from extract.resources.arrow import ArrowConverter, cached_row_key
-from extract.resources.registry import MERGE, ROW_KEY, EventTable
+from extract.resources.registry import EventTable
 from extract.resources.windows import Calendar, Window
-
-ARROW_BATCH_ROWS = 10_000  # Arrow tables of 10k rows kept peak memory lowest at full speed (toolchain.md §4)
+from extract.settings import ARROW_BATCH_ROWS, MERGE, ROW_KEY
 
 
 class WindowFailed(PendoError):
