@@ -48,6 +48,10 @@ RAW_DATASET = "pendo_raw"
 MAX_TABLE_NESTING = 2
 ROW_KEY = "row_key"  # the merge key of the event tables: a hash of every field of a row's grain
 MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+# For resources that hand every row over once per load (keyset paging, see pendo/keyset.py): dlt's merge skips its
+# de-duplication pass over the staged rows (a ROW_NUMBER() that held a whole load in DuckDB's memory). A package left
+# behind by a killed run may hold rows twice; load/pending_packages.py takes the option back out of it.
+MERGE_STAGED_UNIQUE = {**MERGE, "deduplicated": True}
 
 # --- batch sizes ---
 ARROW_BATCH_ROWS = 10_000  # event rows per Arrow table: peak memory was lowest at full speed with 10k

@@ -11,7 +11,6 @@ makes the local state agree with the destination's (`sync.py`) and checks the ra
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from dlt.common.configuration.container import Container
 from dlt.common.pipeline import StateInjectableContext
 from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
+from dlt.pipeline.typing import TPipelineStep
 
 from extract.load.destination import describe, loader_file_format, make_destination
 from extract.load.lock import exclusive_run, lock_path, pipeline_name
@@ -102,7 +102,6 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
             _normalize_and_load(pipeline, stages)
         loads = 0
         while True:
-            started = time.monotonic()
             try:
                 pipeline.extract(source, loader_file_format=loader_file_format())
             except Exception as error:
@@ -110,7 +109,7 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
                 if located is error:
                     raise
                 raise located from error
-            stages["extract"] += time.monotonic() - started
+            stages["extract"] += _step_seconds(pipeline, "extract")
             progress.say(f"extracted; normalizing and loading into {describe()}")
             _normalize_and_load(pipeline, stages)
             loads += 1
@@ -145,9 +144,16 @@ def _located(error: Exception, progress: Progress) -> Exception:
 
 
 def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float]) -> None:
-    started = time.monotonic()
     pipeline.normalize()
-    stages["normalize"] += time.monotonic() - started
-    started = time.monotonic()
+    stages["normalize"] += _step_seconds(pipeline, "normalize")
     pipeline.load()
-    stages["load"] += time.monotonic() - started
+    stages["load"] += _step_seconds(pipeline, "load")
+
+
+def _step_seconds(pipeline: dlt.Pipeline, step: TPipelineStep) -> float:
+    """How long the step just run took, as dlt's run trace recorded it (`pipeline.last_trace`)."""
+    trace = pipeline.last_trace
+    recorded = trace.last_pipeline_step_trace(step) if trace is not None else None
+    if recorded is None or recorded.finished_at is None:
+        return 0.0
+    return (recorded.finished_at - recorded.started_at).total_seconds()

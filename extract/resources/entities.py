@@ -16,13 +16,12 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from extract.config import Settings
-from extract.load.pending_packages import STAGED_ROWS_UNIQUE
 from extract.load.progress import Progress
 from extract.pendo.client import PendoClient, PendoRequestError, RequestCounts, ResponseInterrupted, WindowTooLarge
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
 from extract.pendo.queries import app_id_param, paged
 from extract.resources.registry import METADATA_SCHEMA_COLUMNS, EntitySpec
-from extract.settings import DICT_BATCH_ROWS, MERGE
+from extract.settings import DICT_BATCH_ROWS, MERGE, MERGE_STAGED_UNIQUE
 
 
 @dataclass
@@ -44,9 +43,12 @@ def _source_params(spec: EntitySpec, settings: Settings) -> Any:
 def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
     primary_key = {"visitorId": "visitor_id", "accountId": "account_id"}.get(spec.id_field, spec.id_field)
 
+    # Keyset paging on the id hands every entity over once, so dlt's merge can skip de-duplicating the staged rows, as
+    # for the event tables: that ROW_NUMBER() pass over 200,000 wide visitor rows outgrew DuckDB's memory_limit.
+    # (Pages and guides, with child tables and a few hundred rows, keep dlt's default.)
     @dlt.resource(
         name=spec.name,
-        write_disposition=MERGE,
+        write_disposition=MERGE if spec.nested else MERGE_STAGED_UNIQUE,
         primary_key=primary_key,
         columns=spec.columns,
         nested_hints=spec.nested,
@@ -84,11 +86,6 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
         stats.done = True
         context.progress.note(stats, force=True)
 
-    if not spec.nested:
-        # Keyset paging on the id hands every entity over once, so dlt's merge can skip de-duplicating the staged
-        # rows, as for the event tables: that ROW_NUMBER() pass over 200,000 wide visitor rows outgrew DuckDB's
-        # memory_limit. (Pages and guides, with child tables and a few hundred rows, keep dlt's default.)
-        read_entities.apply_hints(additional_table_hints={STAGED_ROWS_UNIQUE: True})
     return read_entities
 
 
