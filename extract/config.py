@@ -1,7 +1,9 @@
-"""The extractor's settings: every `[sources.pendo]` value parsed and checked before the first request.
+"""The `[sources.pendo]` settings: a typed dlt configuration, checked before the first request.
 
-dlt resolves the raw values (config.toml, env vars such as `SOURCES__PENDO__LOOKBACK`); this module turns them
-into typed settings and rejects anything invalid with a one-line `ConfigError` that names the key.
+dlt resolves the values (config.toml, secrets.toml, env vars such as `SOURCES__PENDO__LOOKBACK`) and coerces them to
+the types of `PendoSourceConfiguration`, whose defaults are settings.py's. `parse_settings` then checks what a type
+cannot say (ranges, choices, the region, the time zone, app ids) and parses the two formats of our own: durations
+(`10d`) and window sizes (`6h`, `1d`). Anything invalid is refused with a one-line `ConfigError` that names the key.
 """
 
 from __future__ import annotations
@@ -14,23 +16,78 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.typing import TSecretStrValue
+
 from extract.settings import (
+    DEFAULT_APP_IDS,
+    DEFAULT_HORIZON,
+    DEFAULT_INCLUDE_ANONYMOUS,
+    DEFAULT_LOOKBACK,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PERIOD,
     DEFAULT_REGION,
+    DEFAULT_ROWS_PER_LOAD,
+    DEFAULT_START_DATE,
     DEFAULT_TIMEZONE,
+    DEFAULT_WINDOW,
     MAX_PAGE_SIZE,
     MAX_ROWS_PER_LOAD,
     NOW_ENV,
     PERIODS,
     REGION_HOSTS,
+    SOURCE_NAME,
     TIMEZONE_ENV,
 )
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# What a value that dlt could not coerce to its field's type should have been.
+_EXPECTED = {
+    "start_date": "a date as YYYY-MM-DD",
+    "page_size": f"a whole number from 1 to {MAX_PAGE_SIZE:,}",
+    "rows_per_load": f"a whole number from 1 to {MAX_ROWS_PER_LOAD:,}",
+    "include_anonymous": "true or false",
+}
 
 
 class ConfigError(ValueError):
     """An invalid setting. The message is one line that names the key and says what is expected."""
+
+
+@configspec
+class PendoSourceConfiguration(BaseConfiguration):
+    """The settings of the `pendo` source, as dlt resolves them under `[sources.pendo]`."""
+
+    integration_key: TSecretStrValue = None
+    region: str = DEFAULT_REGION
+    base_url: str | None = None  # wins over region when set (Pendo Adopt, a proxy, the simulator)
+    start_date: date = date.fromisoformat(DEFAULT_START_DATE)
+    period: str = DEFAULT_PERIOD
+    window: str = DEFAULT_WINDOW  # parsed by `_window`
+    lookback: str = DEFAULT_LOOKBACK  # parsed by `parse_duration`
+    horizon: str = DEFAULT_HORIZON  # parsed by `parse_duration`
+    page_size: int = DEFAULT_PAGE_SIZE
+    app_ids: Any = DEFAULT_APP_IDS  # "*", a TOML list of ids, or a comma-separated string of them (`_app_ids`)
+    include_anonymous: bool = DEFAULT_INCLUDE_ANONYMOUS
+    timezone: str | None = None  # None: $PENDO_TIMEZONE, else settings.DEFAULT_TIMEZONE
+    rows_per_load: int = DEFAULT_ROWS_PER_LOAD
+
+
+def coercion_message(field: str, value: Any) -> str:
+    """One line for a value dlt could not coerce to the type of its `[sources.pendo]` field."""
+    expected = _EXPECTED.get(field, "a value of another type")
+    return f"invalid sources.pendo.{field} {value!r}: expected {expected}"
+
+
+def is_source_field(field: str) -> bool:
+    return field in SETTING_NAMES
+
+
+# The 13 settings, in the order of the configuration (dlt's own bookkeeping fields left out).
+SETTING_NAMES = tuple(name for name, _ in PendoSourceConfiguration.get_resolvable_fields().items())
 
 
 @dataclass(frozen=True)
@@ -63,22 +120,32 @@ class Settings:
         return urlsplit(self.base_url).netloc
 
 
+def load_settings() -> Settings:
+    """The settings as dlt resolves them from its providers (env, .dlt/*.toml), checked; the integration key must be
+    set too, as for a run."""
+    try:
+        config = resolve_configuration(PendoSourceConfiguration(), sections=("sources", SOURCE_NAME))
+    except ConfigValueCannotBeCoercedException as error:
+        raise ConfigError(coercion_message(error.field_name, error.field_value)) from None
+    return parse_settings(**{name: getattr(config, name) for name in SETTING_NAMES if name != "integration_key"})
+
+
 def parse_settings(
     *,
-    region: Any,
-    base_url: Any,
-    start_date: Any,
-    period: Any,
-    window: Any,
-    lookback: Any,
-    horizon: Any,
-    page_size: Any,
+    region: str,
+    base_url: str | None,
+    start_date: date,
+    period: str,
+    window: str,
+    lookback: str,
+    horizon: str,
+    page_size: int,
     app_ids: Any,
-    include_anonymous: Any,
-    timezone: Any,
-    rows_per_load: Any,
+    include_anonymous: bool,
+    timezone: str | None,
+    rows_per_load: int,
 ) -> Settings:
-    """Check every value; the first invalid one raises `ConfigError`."""
+    """Check every value (typed by dlt); the first invalid one raises `ConfigError`."""
     period_value = _choice("period", period, PERIODS)
     return Settings(
         base_url=resolve_base_url(region, base_url),
@@ -87,11 +154,11 @@ def parse_settings(
         window=_window(window, period_value),
         lookback=_duration("lookback", lookback),
         horizon=_duration("horizon", horizon),
-        page_size=_positive_int("page_size", page_size, MAX_PAGE_SIZE),
+        page_size=_in_range("page_size", page_size, MAX_PAGE_SIZE),
         app_ids=_app_ids(app_ids),
         include_anonymous=_bool("include_anonymous", include_anonymous),
         timezone=_timezone(timezone),
-        rows_per_load=_positive_int("rows_per_load", rows_per_load, MAX_ROWS_PER_LOAD),
+        rows_per_load=_in_range("rows_per_load", rows_per_load, MAX_ROWS_PER_LOAD),
     )
 
 
@@ -156,35 +223,24 @@ def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
 
 
 def _date(key: str, value: Any) -> date:
+    """dlt turns the text into a date; a value passed to the source directly must be one already."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected a date as YYYY-MM-DD") from None
+        return date(value.year, value.month, value.day)
+    raise ConfigError(coercion_message(key, value))
 
 
-def _positive_int(key: str, value: Any, maximum: int) -> int:
-    try:
-        number = int(str(value).strip().replace("_", "")) if not isinstance(value, bool) else None
-    except ValueError:
-        number = None
-    if number is None or not 1 <= number <= maximum:
+def _in_range(key: str, value: Any, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
         raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected a whole number from 1 to {maximum:,}")
-    return number
+    return value
 
 
 def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "1", "on"):
-        return True
-    if text in ("false", "no", "0", "off"):
-        return False
-    raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected true or false")
+    if not isinstance(value, bool):
+        raise ConfigError(coercion_message(key, value))
+    return value
 
 
 def _app_ids(value: Any) -> tuple[int, ...] | None:

@@ -5,6 +5,7 @@ dbt reads the tables as declared in transform/models/staging/pendo/_pendo__sourc
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import dlt
@@ -12,7 +13,7 @@ from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.extract.resource import DltResource
 
-from extract.config import ConfigError, Settings, extraction_now, parse_settings
+from extract.config import ConfigError, PendoSourceConfiguration, Settings, extraction_now, parse_settings
 from extract.load.progress import Progress
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoClient, RequestCounts
@@ -20,39 +21,26 @@ from extract.resources.entities import EntityContext, entity_resource, metadata_
 from extract.resources.events import EventContext, event_resource
 from extract.resources.registry import ENTITIES, EVENT_TABLES, METADATA_SCHEMAS
 from extract.resources.windows import to_ms
-from extract.settings import (
-    DEFAULT_APP_IDS,
-    DEFAULT_HORIZON,
-    DEFAULT_INCLUDE_ANONYMOUS,
-    DEFAULT_LOOKBACK,
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_PERIOD,
-    DEFAULT_REGION,
-    DEFAULT_ROWS_PER_LOAD,
-    DEFAULT_START_DATE,
-    DEFAULT_WINDOW,
-    MAX_TABLE_NESTING,
-    SOURCE_NAME,
-)
+from extract.settings import MAX_TABLE_NESTING, SOURCE_NAME
 
 
-# Settings are typed `Any` on purpose: dlt passes the raw value through and config.py checks it, so a bad value gets a
-# one-line message naming its key. Their defaults are settings.py's.
-@dlt.source(name=SOURCE_NAME, max_table_nesting=MAX_TABLE_NESTING)
+# dlt resolves every setting into `PendoSourceConfiguration` (config.py: its types, and its defaults from settings.py)
+# and passes the values here; `parse_settings` checks them, so a bad value gets a one-line message naming its key.
+@dlt.source(name=SOURCE_NAME, max_table_nesting=MAX_TABLE_NESTING, spec=PendoSourceConfiguration)
 def pendo(
     integration_key: str = dlt.secrets.value,
-    region: Any = DEFAULT_REGION,
-    base_url: Any = None,
-    start_date: Any = DEFAULT_START_DATE,
-    period: Any = DEFAULT_PERIOD,
-    window: Any = DEFAULT_WINDOW,
-    lookback: Any = DEFAULT_LOOKBACK,
-    horizon: Any = DEFAULT_HORIZON,
-    page_size: Any = DEFAULT_PAGE_SIZE,
-    app_ids: Any = DEFAULT_APP_IDS,
-    include_anonymous: Any = DEFAULT_INCLUDE_ANONYMOUS,
-    timezone: Any = None,
-    rows_per_load: Any = DEFAULT_ROWS_PER_LOAD,
+    region: str = dlt.config.value,
+    base_url: str | None = dlt.config.value,
+    start_date: date = dlt.config.value,
+    period: str = dlt.config.value,
+    window: str = dlt.config.value,
+    lookback: str = dlt.config.value,
+    horizon: str = dlt.config.value,
+    page_size: int = dlt.config.value,
+    app_ids: Any = dlt.config.value,
+    include_anonymous: bool = dlt.config.value,
+    timezone: str | None = dlt.config.value,
+    rows_per_load: int = dlt.config.value,
     plan: RunPlan | None = None,
     progress: Progress | None = None,
 ) -> list[DltResource]:

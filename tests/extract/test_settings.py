@@ -1,16 +1,28 @@
-"""Settings: each value parsed, each invalid one refused with one line that names its key."""
+"""Settings: each value resolved by dlt as in a run (from environment variables), parsed, and each invalid one
+refused with one line that names its key."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from extract import settings as defaults
-from extract.config import ConfigError, WindowSize, parse_duration, parse_settings, resolve_base_url
+from extract.config import (
+    SETTING_NAMES,
+    ConfigError,
+    PendoSourceConfiguration,
+    WindowSize,
+    load_settings,
+    parse_duration,
+    resolve_base_url,
+)
 from extract.settings import REGION_HOSTS
 from tests.helpers import REPO_ROOT
 
@@ -30,8 +42,33 @@ VALID: dict[str, Any] = {
 }
 
 
+@contextmanager
+def _environment(values: dict[str, Any]) -> Iterator[None]:
+    """Only these `SOURCES__PENDO__*` variables (and a key), as a user would export them, for the block."""
+    saved = dict(os.environ)
+    for name in [name for name in os.environ if name.startswith("SOURCES__")]:
+        del os.environ[name]
+    os.environ["SOURCES__PENDO__INTEGRATION_KEY"] = "test-key"
+    for key, value in values.items():
+        if value is not None:
+            os.environ[f"SOURCES__PENDO__{key.upper()}"] = str(value)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def settings(**changes: Any):
-    return parse_settings(**(VALID | changes))
+    """The settings dlt resolves from `VALID` with `changes`, as text in environment variables (as in a run)."""
+    with _environment(VALID | changes):
+        return load_settings()
+
+
+def test_the_configuration_names_the_thirteen_settings_with_their_types():
+    assert ("integration_key", *VALID) == SETTING_NAMES
+    fields = PendoSourceConfiguration.get_resolvable_fields()
+    assert (fields["page_size"], fields["include_anonymous"], fields["start_date"]) == (int, bool, date)
 
 
 @pytest.mark.parametrize(
