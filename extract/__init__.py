@@ -11,7 +11,8 @@ Three jobs, one subpackage each:
   `dlt_storage` is the one module that calls dlt's private storage functions.
 
 `source.py` holds the `pendo` dlt source, `settings.py` the constants (every setting's default among them) and
-`config.py` the parsing of the `[sources.pendo]` settings; `python -m extract` (`__main__.py`) is the command line.
+`config.py` the typed `[sources.pendo]` configuration and its checks; `python -m extract` (`__main__.py`) is the
+command line.
 
 The source is `extract.source.pendo`, not an attribute of this package: a `pendo` here would be shadowed by the
 `extract.pendo` subpackage as soon as that is imported, and defining it here would load dlt and pyarrow (about three
