@@ -5,7 +5,7 @@ boundary, the package is loaded with its cursor, and the next package resumes th
 therefore loses at most one package of work, and re-reads it on the next run (merges make that harmless).
 
 Before anything is written, every setting is checked; then the run takes the pipeline's run lock (one run at a time),
-makes the local state agree with the destination's (`sync.py`) and checks the raw tables' layout.
+makes the local state agree with the destination's (`state_sync.py`) and checks the raw tables' layout.
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ class PendoClient:
         )
 
     def aggregate(self, pipeline: list[Stage]) -> Iterator[dict[str, Any]]:
-        """POST one aggregation and yield its result rows, parsed piece by piece as they arrive (result_rows.py)."""
+        """POST one aggregation and yield its result rows, parsed piece by piece as they arrive (rows.py)."""
         response = self._send("POST", AGGREGATION_PATH, json=request_body(pipeline), stream=True)
         response.raw.decode_content = True
         return self._rows(response)

@@ -143,7 +143,7 @@ class WindowReader:
 def event_resource(table: EventTable, context: EventContext) -> DltResource:
     """A dlt resource for one event table: windows from the run plan, merged on row_key."""
 
-    # The reader hands every row over once per load (see keyset.py), so dlt's merge can skip de-duplicating the
+    # The reader hands every row over once per load (see pendo/keyset.py), so dlt's merge can skip de-duplicating the
     # staged rows: that ROW_NUMBER() pass held the whole load in DuckDB's memory (1.2 GB for 1M rows).
     @dlt.resource(
         name=table.name,
