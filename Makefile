@@ -7,10 +7,9 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PY := $(VENV)/bin/python
-# On Postgres, dbt runs with POSTGRES_* set from the connection dlt resolves (env, else .dlt/secrets.toml), so both
-# layers use one database and the password can live in secrets.toml (see extract/load/destination.py).
-DBT = $(if $(filter postgres,$(DBT_TARGET)),$(PY) -m extract.load.destination --) $(VENV)/bin/dbt --no-use-colors
-DBT_ARGS := --project-dir transform --profiles-dir .
+# The ELT's one entry point (elt/__main__.py). `$(ELT) dbt …` runs dbt on transform/; on Postgres with POSTGRES_* set
+# from the connection dlt resolves (env, else .dlt/secrets.toml), so both layers use one database (see elt/dbt.py).
+ELT = $(PY) -m elt
 
 # Where the data goes: duckdb (default) or postgres. One setting switches dlt's destination and dbt's target.
 DESTINATION ?= duckdb
@@ -39,30 +38,29 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@touch $@
 
 extract: setup ## Pull Pendo into the pendo_raw dataset (dlt)
-	$(PY) -m extract $(if $(RESOURCES),--resources $(RESOURCES))
+	$(ELT) extract $(if $(RESOURCES),--resources $(RESOURCES))
 
 backfill: setup ## Reload event days START..END (YYYY-MM-DD, both included) without moving the cursor
-	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD [RESOURCES=events,…]" >&2; exit 2; }
-	$(PY) -m extract --start $(START) --end $(END) $(if $(RESOURCES),--resources $(RESOURCES))
+	$(ELT) backfill $(if $(START),--start $(START)) $(if $(END),--end $(END)) $(if $(RESOURCES),--resources $(RESOURCES))
 
 transform: setup ## Build and test staging and marts (dbt build)
-	$(DBT) build $(DBT_ARGS)
+	$(ELT) transform
 
 elt: setup ## Extract, then transform, then publish the marts for BI tools (one run at a time)
-	$(PY) -m extract.load.lock -- $(MAKE) --no-print-directory extract transform publish
+	$(ELT) run $(if $(RESOURCES),--resources $(RESOURCES))
 
 publish: setup ## Copy the marts to a read-only <db>_marts.duckdb for BI tools (atomic replace; not on Postgres)
-	$(PY) -m elt.publish
+	$(ELT) publish
 
 demo: setup ## Run the whole ELT against the local Pendo simulator into demo.duckdb (SHOW_MARTS=1: print every mart)
-	$(PY) -m elt.demo --duckdb-path $(CURDIR)/demo.duckdb $(if $(SHOW_MARTS),--show-marts)
+	$(ELT) demo --duckdb-path $(CURDIR)/demo.duckdb $(if $(SHOW_MARTS),--show-marts)
 
 docs: setup ## Generate dbt docs and serve them on localhost
-	$(DBT) docs generate $(DBT_ARGS)
-	$(DBT) docs serve $(DBT_ARGS) --host 127.0.0.1 --port $(or $(PORT),8080)
+	$(ELT) dbt docs generate
+	$(ELT) dbt docs serve --host 127.0.0.1 --port $(or $(PORT),8080)
 
 freshness: setup ## Check that dlt loaded the raw tables recently (dbt source freshness)
-	$(DBT) source freshness $(DBT_ARGS)
+	$(ELT) dbt source freshness
 
 # See the data. `make show` and `make dashboard` look at the loaded pipeline (`make elt`); DEMO=1 looks at the demo's
 # (`make demo`) instead. PORT=… picks the port; HEADLESS=1 does not open a browser.

@@ -13,7 +13,8 @@ from bench.runs import Endpoint, Workspace, extractor_env, make_command
 from bench.scale import Scale
 from bench.session import Session
 
-PHASE_MARKERS = (("extract", " -m extract"), ("transform", " build "), ("publish", "scripts/publish.py"))
+# `python -m elt run` prints each step's command as it starts it, as make echoed them.
+PHASE_MARKERS = (("extract", " -m extract"), ("transform", " -m elt dbt build"), ("publish", " -m elt publish"))
 
 
 def noop_elt(session: Session, endpoint: Endpoint, scale: Scale, workspace: Workspace, cache: ResponseCache) -> None:
@@ -25,7 +26,7 @@ def noop_elt(session: Session, endpoint: Endpoint, scale: Scale, workspace: Work
 
 
 def run_make_elt(workspace: Workspace, env: dict[str, str]) -> tuple[dict[str, float], float]:
-    """`make elt`, timed; the phases start when make echoes their commands (extract, dbt build, publish)."""
+    """`make elt`, timed; the phases start when `python -m elt run` echoes their commands (extract, dbt, publish)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         make_command("elt", workspace),

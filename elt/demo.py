@@ -1,4 +1,5 @@
-"""`make demo`: start the Pendo simulator, run the ELT against it into its own database, then say where to look.
+"""`python -m elt demo` (`make demo`): start the Pendo simulator, run the ELT against it into its own database, then
+say where to look.
 
 The demo keeps its own pipeline state (`.demo/dlt`) and its own database file, so it never mixes with a real load.
 It ends with a short summary of what it loaded and the commands that open it, so that the last thing on the screen
@@ -18,11 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from elt import steps
+from elt.publish import default_marts_path
+from pendo_simulator.process import SimulatorProcess
 
-from elt.publish import default_marts_path  # noqa: E402
-from pendo_simulator.process import SimulatorProcess  # noqa: E402
+REPO_ROOT = steps.REPO_ROOT
 
 DEMO_DAYS = 30
 DEMO_SEED = 42
@@ -95,15 +96,14 @@ def next_steps(duckdb_path: Path, marts_path: Path, duckdb_cli: str | None) -> l
     return lines
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m elt demo", description=__doc__)
     parser.add_argument("--duckdb-path", type=Path, default=REPO_ROOT / "demo.duckdb")
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".demo" / "dlt", help="dlt state of the demo")
     parser.add_argument("--show-marts", action="store_true", help="also print the first rows of every mart")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     duckdb_path = args.duckdb_path.resolve()
     python = str(REPO_ROOT / ".venv" / "bin" / "python")
-    dbt = str(REPO_ROOT / ".venv" / "bin" / "dbt")
     key = secrets.token_hex(16)  # a throwaway key for this run only; it is never written to disk
     start_date = (datetime.now(UTC) - timedelta(days=DEMO_DAYS)).date().isoformat()
 
@@ -117,17 +117,13 @@ def main() -> int:
             "SOURCES__PENDO__INTEGRATION_KEY": key,
             "SOURCES__PENDO__START_DATE": start_date,
         }
-        run_step("extract (dlt)", [python, "-m", "extract"], env)
-        run_step(
-            "transform (dbt build)",
-            [dbt, "--no-use-colors", "build", "--project-dir", "transform", "--profiles-dir", ".", "--quiet"],
-            env,
-        )
+        run_step("extract (dlt)", steps.extract(), env)
+        run_step("transform (dbt build)", steps.dbt("build", "--quiet"), env)
     print("Simulator stopped.")
     marts_path = default_marts_path(duckdb_path)
     run_step(
         "publish (read-only copy of the marts)",
-        [python, "-m", "elt.publish", "--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)],
+        steps.publish("--duckdb-path", str(duckdb_path), "--marts-path", str(marts_path)),
         env,
     )
     if args.show_marts:

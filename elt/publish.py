@@ -174,11 +174,11 @@ def _remove(database: Path) -> None:
     wal_path(database).unlink(missing_ok=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m elt publish", description=__doc__.splitlines()[0])
     parser.add_argument("--duckdb-path", type=Path, default=Path(os.environ.get("DUCKDB_PATH", "pendo.duckdb")))
     parser.add_argument("--marts-path", type=Path, default=None, help="default: MARTS_DUCKDB_PATH or <db>_marts.duckdb")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if os.environ.get("DESTINATION", "").strip().lower() == "postgres":
         print("publish: nothing to do on Postgres; BI tools read schema marts of the Postgres database directly")
         return 0

@@ -7,23 +7,14 @@ Three jobs, one subpackage each:
 - `extract.resources`: describing and producing dlt resources. `registry` names every resource with its keys,
   columns and nested hints; `events` and `entities` produce them, `windows` tiles time, `arrow` converts rows.
 - `extract.load`: running a load. `pipeline` runs the source; `state_sync`, `pending_packages` and `window_plan`
-  handle the pipeline state; `lock`, `progress`, `messages` and `destination` do what their names say.
+  handle the pipeline state; `lock`, `progress`, `messages` and `destination` do what their names say, and
+  `dlt_storage` is the one module that calls dlt's private storage functions.
 
-`source.py` holds the `pendo` dlt source and `config.py` the parsing of the `[sources.pendo]` settings;
-`python -m extract` (`__main__.py`) is the command line.
+`source.py` holds the `pendo` dlt source, `settings.py` the constants (every setting's default among them) and
+`config.py` the typed `[sources.pendo]` configuration and its checks; `python -m extract` (`__main__.py`) is the
+command line.
 
-`from extract import pendo` gives the source. It is imported on first use, not here: the command line checks its
-arguments without loading dlt and pyarrow (about three seconds).
+The source is `extract.source.pendo`, not an attribute of this package: a `pendo` here would be shadowed by the
+`extract.pendo` subpackage as soon as that is imported, and defining it here would load dlt and pyarrow (about three
+seconds) before the command line could answer a usage error.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    if name == "pendo":
-        from extract.source import pendo
-
-        return pendo
-    raise AttributeError(f"module 'extract' has no attribute {name!r}")

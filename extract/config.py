@@ -1,7 +1,9 @@
-"""The extractor's settings: every `[sources.pendo]` value parsed and checked before the first request.
+"""The `[sources.pendo]` settings: a typed dlt configuration, checked before the first request.
 
-dlt resolves the raw values (config.toml, env vars such as `SOURCES__PENDO__LOOKBACK`); this module turns them
-into typed settings and rejects anything invalid with a one-line `ConfigError` that names the key.
+dlt resolves the values (config.toml, secrets.toml, env vars such as `SOURCES__PENDO__LOOKBACK`) and coerces them to
+the types of `PendoSourceConfiguration`, whose defaults are settings.py's. `parse_settings` then checks what a type
+cannot say (ranges, choices, the region, the time zone, app ids) and parses the two formats of our own: durations
+(`10d`) and window sizes (`6h`, `1d`). Anything invalid is refused with a one-line `ConfigError` that names the key.
 """
 
 from __future__ import annotations
@@ -14,29 +16,90 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from extract.pendo.urls import has_credentials, is_loopback, redact_url
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.typing import TSecretStrValue
 
-# Pendo's API host per region (docs/pendo-api.md#hosts-and-regions). A key only works against its own region's host.
-REGION_HOSTS = {
-    "us": "https://app.pendo.io",
-    "us1": "https://us1.app.pendo.io",
-    "eu": "https://app.eu.pendo.io",
-    "jp": "https://app.jpn.pendo.io",
-    "au": "https://app.au.pendo.io",
-}
-PERIODS = ("day", "hour")
-DEFAULT_TIMEZONE = "America/New_York"
-TIMEZONE_ENV = "PENDO_TIMEZONE"  # the same variable the dbt project reads
-NOW_ENV = "EXTRACT_NOW"  # tests and reproducible demos pin the extractor's clock with an ISO 8601 instant
-MAX_PAGE_SIZE = 1_000_000
-MAX_BYTES = 1 << 40
+from extract.pendo.urls import has_credentials, is_loopback, redact_url
+from extract.settings import (
+    DEFAULT_ANSWER_DEADLINE,
+    DEFAULT_APP_IDS,
+    DEFAULT_HORIZON,
+    DEFAULT_INCLUDE_ANONYMOUS,
+    DEFAULT_LOOKBACK,
+    DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_MAX_ROW_BYTES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PERIOD,
+    DEFAULT_REGION,
+    DEFAULT_ROWS_PER_LOAD,
+    DEFAULT_START_DATE,
+    DEFAULT_TIMEZONE,
+    DEFAULT_WINDOW,
+    MAX_ANSWER_DEADLINE,
+    MAX_BYTES,
+    MAX_PAGE_SIZE,
+    MAX_ROWS_PER_LOAD,
+    NOW_ENV,
+    PERIODS,
+    REGION_HOSTS,
+    SOURCE_NAME,
+    TIMEZONE_ENV,
+)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# What a value that dlt could not coerce to its field's type should have been.
+_EXPECTED = {
+    "start_date": "a date as YYYY-MM-DD",
+    "page_size": f"a whole number from 1 to {MAX_PAGE_SIZE:,}",
+    "rows_per_load": f"a whole number from 1 to {MAX_ROWS_PER_LOAD:,}",
+    "include_anonymous": "true or false",
+    "answer_deadline": f"a whole number of seconds from 1 to {MAX_ANSWER_DEADLINE:,}",
+    "max_answer_bytes": f"a whole number of bytes from 1 to {MAX_BYTES:,}",
+    "max_row_bytes": f"a whole number of bytes from 1 to {MAX_BYTES:,}",
+}
 
 
 class ConfigError(ValueError):
     """An invalid setting. The message is one line that names the key and says what is expected."""
+
+
+@configspec
+class PendoSourceConfiguration(BaseConfiguration):
+    """The settings of the `pendo` source, as dlt resolves them under `[sources.pendo]`."""
+
+    integration_key: TSecretStrValue = None
+    region: str = DEFAULT_REGION
+    base_url: str | None = None  # wins over region when set (Pendo Adopt, a proxy, the simulator)
+    start_date: date = date.fromisoformat(DEFAULT_START_DATE)
+    period: str = DEFAULT_PERIOD
+    window: str = DEFAULT_WINDOW  # parsed by `_window`
+    lookback: str = DEFAULT_LOOKBACK  # parsed by `parse_duration`
+    horizon: str = DEFAULT_HORIZON  # parsed by `parse_duration`
+    page_size: int = DEFAULT_PAGE_SIZE
+    app_ids: Any = DEFAULT_APP_IDS  # "*", a TOML list of ids, or a comma-separated string of them (`_app_ids`)
+    include_anonymous: bool = DEFAULT_INCLUDE_ANONYMOUS
+    timezone: str | None = None  # None: $PENDO_TIMEZONE, else settings.DEFAULT_TIMEZONE
+    rows_per_load: int = DEFAULT_ROWS_PER_LOAD
+    answer_deadline: int = DEFAULT_ANSWER_DEADLINE  # seconds for a whole answer (request_timeout bounds each read)
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES  # one answer, decompressed
+    max_row_bytes: int = DEFAULT_MAX_ROW_BYTES  # one row, so any one value in it
+
+
+def coercion_message(field: str, value: Any) -> str:
+    """One line for a value dlt could not coerce to the type of its `[sources.pendo]` field."""
+    expected = _EXPECTED.get(field, "a value of another type")
+    return f"invalid sources.pendo.{field} {value!r}: expected {expected}"
+
+
+def is_source_field(field: str) -> bool:
+    return field in SETTING_NAMES
+
+
+# The settings, in the order of the configuration (dlt's own bookkeeping fields left out).
+SETTING_NAMES = tuple(name for name, _ in PendoSourceConfiguration.get_resolvable_fields().items())
 
 
 @dataclass(frozen=True)
@@ -63,34 +126,44 @@ class Settings:
     include_anonymous: bool
     timezone: str
     rows_per_load: int
-    answer_deadline: float = 900.0
-    max_answer_bytes: int = 1 << 30
-    max_row_bytes: int = 16 << 20
+    answer_deadline: float = DEFAULT_ANSWER_DEADLINE
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
 
     @property
     def host(self) -> str:
         return urlsplit(self.base_url).netloc
 
 
+def load_settings() -> Settings:
+    """The settings as dlt resolves them from its providers (env, .dlt/*.toml), checked; the integration key must be
+    set too, as for a run."""
+    try:
+        config = resolve_configuration(PendoSourceConfiguration(), sections=("sources", SOURCE_NAME))
+    except ConfigValueCannotBeCoercedException as error:
+        raise ConfigError(coercion_message(error.field_name, error.field_value)) from None
+    return parse_settings(**{name: getattr(config, name) for name in SETTING_NAMES if name != "integration_key"})
+
+
 def parse_settings(
     *,
-    region: Any,
-    base_url: Any,
-    start_date: Any,
-    period: Any,
-    window: Any,
-    lookback: Any,
-    horizon: Any,
-    page_size: Any,
+    region: str,
+    base_url: str | None,
+    start_date: date,
+    period: str,
+    window: str,
+    lookback: str,
+    horizon: str,
+    page_size: int,
     app_ids: Any,
-    include_anonymous: Any,
-    timezone: Any,
-    rows_per_load: Any,
-    answer_deadline: Any = 900,
-    max_answer_bytes: Any = 1 << 30,
-    max_row_bytes: Any = 16 << 20,
+    include_anonymous: bool,
+    timezone: str | None,
+    rows_per_load: int,
+    answer_deadline: int,
+    max_answer_bytes: int,
+    max_row_bytes: int,
 ) -> Settings:
-    """Check every value; the first invalid one raises `ConfigError`."""
+    """Check every value (typed by dlt); the first invalid one raises `ConfigError`."""
     period_value = _choice("period", period, PERIODS)
     return Settings(
         base_url=resolve_base_url(region, base_url),
@@ -99,14 +172,14 @@ def parse_settings(
         window=_window(window, period_value),
         lookback=_duration("lookback", lookback),
         horizon=_duration("horizon", horizon),
-        page_size=_positive_int("page_size", page_size, MAX_PAGE_SIZE),
+        page_size=_in_range("page_size", page_size, MAX_PAGE_SIZE),
         app_ids=_app_ids(app_ids),
         include_anonymous=_bool("include_anonymous", include_anonymous),
         timezone=_timezone(timezone),
-        rows_per_load=_positive_int("rows_per_load", rows_per_load, 10**12),
-        answer_deadline=_positive_int("answer_deadline", answer_deadline, 7 * 86400),
-        max_answer_bytes=_positive_int("max_answer_bytes", max_answer_bytes, MAX_BYTES),
-        max_row_bytes=_positive_int("max_row_bytes", max_row_bytes, MAX_BYTES),
+        rows_per_load=_in_range("rows_per_load", rows_per_load, MAX_ROWS_PER_LOAD),
+        answer_deadline=_in_range("answer_deadline", answer_deadline, MAX_ANSWER_DEADLINE),
+        max_answer_bytes=_in_range("max_answer_bytes", max_answer_bytes, MAX_BYTES),
+        max_row_bytes=_in_range("max_row_bytes", max_row_bytes, MAX_BYTES),
     )
 
 
@@ -117,7 +190,7 @@ def resolve_base_url(region: Any, base_url: Any) -> str:
         shown = redact_url(text)
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            example = REGION_HOSTS["us"]
+            example = REGION_HOSTS[DEFAULT_REGION]
             raise ConfigError(f"invalid sources.pendo.base_url {shown!r}: expected an http(s) URL such as {example}")
         if has_credentials(text):
             raise ConfigError(
@@ -130,7 +203,7 @@ def resolve_base_url(region: Any, base_url: Any) -> str:
                 "use https (http is accepted only for 127.0.0.1, localhost and [::1])"
             )
         return text
-    name = str(region if region is not None else "us").strip().lower()
+    name = str(region if region is not None else DEFAULT_REGION).strip().lower()
     if name not in REGION_HOSTS:
         raise ConfigError(f"invalid sources.pendo.region {region!r}: expected one of {', '.join(REGION_HOSTS)}")
     return REGION_HOSTS[name]
@@ -182,35 +255,24 @@ def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
 
 
 def _date(key: str, value: Any) -> date:
+    """dlt turns the text into a date; a value passed to the source directly must be one already."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected a date as YYYY-MM-DD") from None
+        return date(value.year, value.month, value.day)
+    raise ConfigError(coercion_message(key, value))
 
 
-def _positive_int(key: str, value: Any, maximum: int) -> int:
-    try:
-        number = int(str(value).strip().replace("_", "")) if not isinstance(value, bool) else None
-    except ValueError:
-        number = None
-    if number is None or not 1 <= number <= maximum:
+def _in_range(key: str, value: Any, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
         raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected a whole number from 1 to {maximum:,}")
-    return number
+    return value
 
 
 def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "1", "on"):
-        return True
-    if text in ("false", "no", "0", "off"):
-        return False
-    raise ConfigError(f"invalid sources.pendo.{key} {value!r}: expected true or false")
+    if not isinstance(value, bool):
+        raise ConfigError(coercion_message(key, value))
+    return value
 
 
 def _app_ids(value: Any) -> tuple[int, ...] | None:

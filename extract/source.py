@@ -6,6 +6,7 @@ dbt reads the tables as declared in transform/models/staging/pendo/_pendo__sourc
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 import dlt
@@ -13,44 +14,38 @@ from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.extract.resource import DltResource
 
-from extract.config import ConfigError, Settings, extraction_now, parse_settings
+from extract.config import ConfigError, PendoSourceConfiguration, Settings, extraction_now, parse_settings
 from extract.load.progress import Progress
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoClient, RequestCounts
 from extract.pendo.rows import AnswerLimits
-from extract.resources.entities import (
-    ENTITIES,
-    METADATA_SCHEMAS,
-    EntityContext,
-    entity_resource,
-    metadata_schema_resource,
-)
+from extract.resources.entities import EntityContext, entity_resource, metadata_schema_resource
 from extract.resources.events import EventContext, event_resource
-from extract.resources.registry import EVENT_TABLES
+from extract.resources.registry import ENTITIES, EVENT_TABLES, METADATA_SCHEMAS
 from extract.resources.windows import to_ms
+from extract.settings import MAX_TABLE_NESTING, SOURCE_NAME
 
 
-# max_table_nesting = 2: guide steps and polls (and page rules) become child tables whose own objects are flattened
-# (`attributes__type`); lists inside them stay JSON. Settings are typed `Any` with text defaults on purpose: dlt passes
-# the raw value through and settings.py checks it, so a bad value gets a one-line message naming its key.
-@dlt.source(name="pendo", max_table_nesting=2)
+# dlt resolves every setting into `PendoSourceConfiguration` (config.py: its types, and its defaults from settings.py)
+# and passes the values here; `parse_settings` checks them, so a bad value gets a one-line message naming its key.
+@dlt.source(name=SOURCE_NAME, max_table_nesting=MAX_TABLE_NESTING, spec=PendoSourceConfiguration)
 def pendo(
     integration_key: str = dlt.secrets.value,
-    region: Any = "us",
-    base_url: Any = None,
-    start_date: Any = "2024-01-01",
-    period: Any = "day",
-    window: Any = "1d",
-    lookback: Any = "10d",
-    horizon: Any = "8h",
-    page_size: Any = "50000",
-    app_ids: Any = "*",
-    include_anonymous: Any = "true",
-    timezone: Any = None,
-    rows_per_load: Any = "2000000",
-    answer_deadline: Any = "900",
-    max_answer_bytes: Any = str(1 << 30),
-    max_row_bytes: Any = str(16 << 20),
+    region: str = dlt.config.value,
+    base_url: str | None = dlt.config.value,
+    start_date: date = dlt.config.value,
+    period: str = dlt.config.value,
+    window: str = dlt.config.value,
+    lookback: str = dlt.config.value,
+    horizon: str = dlt.config.value,
+    page_size: int = dlt.config.value,
+    app_ids: Any = dlt.config.value,
+    include_anonymous: bool = dlt.config.value,
+    timezone: str | None = dlt.config.value,
+    rows_per_load: int = dlt.config.value,
+    answer_deadline: int = dlt.config.value,
+    max_answer_bytes: int = dlt.config.value,
+    max_row_bytes: int = dlt.config.value,
     plan: RunPlan | None = None,
     progress: Progress | None = None,
 ) -> list[DltResource]:

@@ -9,15 +9,13 @@ Postgres connection settings, in order of precedence:
    variables), as fields or as one `postgresql://…` string;
 3. a local server: 127.0.0.1, 5432, user postgres, no password, database test.
 
-dbt cannot read secrets.toml, so on Postgres the Makefile runs dbt through `python -m extract.load.destination -- dbt …`,
-which sets the POSTGRES_* variables of dbt's process from the same resolved settings: both layers always connect to
-the same database, and the password is only ever passed in the environment of that one process, never printed.
+dbt cannot read secrets.toml, so on Postgres `python -m elt dbt …` (elt/dbt.py) sets the POSTGRES_* variables of
+dbt's process from `postgres_settings()`: both layers always connect to the same database.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -130,22 +128,3 @@ def describe() -> str:
             f"/{settings['POSTGRES_DB']}"
         )
     return str(duckdb_path())
-
-
-def main(argv: list[str]) -> int:
-    """`python -m extract.load.destination -- COMMAND …`: run COMMAND (dbt) with POSTGRES_* set as dlt resolves them."""
-    command = argv[1:] if argv[:1] == ["--"] else argv
-    if not command:
-        print("usage: python -m extract.load.destination -- COMMAND [ARGS…]", file=sys.stderr)
-        return 2
-    try:
-        environment = os.environ | postgres_settings()
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 1
-    os.execvpe(command[0], command, environment)
-    return 1  # not reached: execvpe replaces this process
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

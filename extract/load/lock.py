@@ -9,9 +9,9 @@ connection (which keeps out runs on this machine; runs on two machines against o
 The operating system releases a lock when its process ends in any way, `kill -9` included, so a lock is never
 stale; the file itself stays and names the last holder.
 
-`python -m extract.load.lock COMMAND…` holds the locks while COMMAND runs (`make elt` wraps extract, transform and
-publish in it, so a second `make elt` is refused as a whole). An extract started inside COMMAND finds the lock already
-held by its parent through inherited file descriptors (`EXTRACT_RUN_LOCK_FD`) and runs.
+`python -m elt run` (`make elt`) holds the locks while it runs extract, transform and publish, so a second `make elt`
+is refused as a whole (elt/run.py). The extract it starts finds the locks already held by its parent through inherited
+file descriptors (`EXTRACT_RUN_LOCK_FD`) and runs.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ import fcntl
 import hashlib
 import os
 import shlex
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from extract.settings import DEFAULT_PIPELINE_NAME, PIPELINE_NAME_ENV
+
 INHERITED_FD_ENV = "EXTRACT_RUN_LOCK_FD"
-DEFAULT_PIPELINE_NAME = "pendo"
 _HOLDER_CHARS = 300
 
 
@@ -38,7 +38,7 @@ class AlreadyRunning(Exception):
 
 
 def pipeline_name() -> str:
-    return os.environ.get("PIPELINE_NAME", DEFAULT_PIPELINE_NAME)
+    return os.environ.get(PIPELINE_NAME_ENV, DEFAULT_PIPELINE_NAME)
 
 
 def lock_path(name: str | None = None) -> Path:
@@ -65,7 +65,7 @@ def run_lock_paths() -> list[Path]:
 
 
 def _inherited(path: Path) -> bool:
-    """Whether a parent (`python -m extract.load.lock`) holds this lock and handed us its descriptor."""
+    """Whether a parent (`python -m elt run`) holds this lock and handed us its descriptor."""
     try:
         current = path.stat()
     except OSError:
@@ -145,36 +145,3 @@ def _locked(path: Path, what: str) -> Iterator[int | None]:
         yield fd
     finally:
         os.close(fd)  # closing the last descriptor releases the lock
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m extract.load.lock COMMAND…`: run COMMAND holding the pipeline's run lock."""
-    command = list(sys.argv[1:] if argv is None else argv)
-    if command[:1] == ["--"]:
-        command = command[1:]
-    if not command:
-        print("usage: python -m extract.load.lock COMMAND [ARGS…]", file=sys.stderr)
-        return 2
-    try:
-        with exclusive_run(run_lock_paths(), what="run") as fds:
-            env = dict(os.environ)
-            if fds:
-                env[INHERITED_FD_ENV] = ",".join(map(str, fds))
-            return subprocess.run(command, env=env, pass_fds=tuple(fds), check=False).returncode
-    except AlreadyRunning as error:
-        print(error, file=sys.stderr)
-        return 1
-    except Exception as error:  # a setting or a path that cannot be used: one line, like the extract's
-        from extract.load.messages import explain
-
-        line = explain(error)
-        if line is None:
-            raise
-        print(line, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

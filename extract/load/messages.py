@@ -49,7 +49,7 @@ def _line(cause: BaseException) -> str | None:
     from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigValueCannotBeCoercedException
     from dlt.common.configuration.providers.toml import TomlProviderReadException
 
-    from extract.config import ConfigError
+    from extract.config import ConfigError, coercion_message, is_source_field
     from extract.load.lock import AlreadyRunning
     from extract.load.quarantine import Quarantined
     from extract.load.state_sync import StaleDataset
@@ -62,6 +62,8 @@ def _line(cause: BaseException) -> str | None:
             return NO_KEY
         return f"missing setting: {', '.join(cause.fields)} under [sources.pendo]"
     if isinstance(cause, ConfigValueCannotBeCoercedException):
+        if is_source_field(cause.field_name):
+            return f"extract failed: {coercion_message(cause.field_name, cause.field_value)}"
         return f"invalid value {cause.field_value!r} for {cause.field_name}: expected {cause.hint}"
     if isinstance(cause, TomlProviderReadException):
         return _unreadable_toml(cause)

@@ -5,8 +5,9 @@ extracted copy leaves the package in both places; dlt would normalize the copy a
 good on the existing `load/normalized/<load id>` ("Directory not empty"). The normalized package is complete (the
 rename is atomic), so the stale extracted copy is deleted (`drop_normalized_duplicates`).
 
-The event tables tell dlt that their staged rows are unique (`x-stage-data-deduplicated`, see event_resources.py),
-so the merge skips its de-duplication pass over the staging table. That holds for a package loaded in one go. But a
+The event tables tell dlt that their staged rows are unique (dlt's `deduplicated` merge option, stored as the table
+hint `x-stage-data-deduplicated`; see settings.MERGE_STAGED_UNIQUE), so the merge skips its de-duplication pass over
+the staging table. That holds for a package loaded in one go. But a
 run killed after a staging insert was committed, and before dlt recorded that job as done, leaves a package whose
 insert dlt runs again on resume: the staging table then holds those rows twice, and a merge that trusts the hint
 writes them twice. So before a pending package is loaded, the hint is taken out of its schema, and its merges
@@ -16,15 +17,19 @@ de-duplicate on `row_key` (only that package pays for the extra pass).
 from __future__ import annotations
 
 import dlt
+from dlt.common.schema.typing import MERGE_DISPOSITION_HINTS
 
-STAGED_ROWS_UNIQUE = "x-stage-data-deduplicated"
+from extract.load.dlt_storage import extracted_packages, normalized_packages
+
+# The table hint dlt stores the `deduplicated` merge option in.
+STAGED_ROWS_UNIQUE = MERGE_DISPOSITION_HINTS["deduplicated"]
 
 
 def drop_normalized_duplicates(pipeline: dlt.Pipeline) -> list[str]:
     """Delete extracted packages that were already normalized (or loaded); returns their load ids."""
     done = set(pipeline.list_normalized_load_packages()) | set(pipeline.list_completed_load_packages())
     stale = [load_id for load_id in pipeline.list_extracted_load_packages() if load_id in done]
-    extracted = pipeline._get_normalize_storage().extracted_packages
+    extracted = extracted_packages(pipeline)
     for load_id in stale:
         extracted.delete_package(load_id, not_exists_ok=True)
     return stale
@@ -32,7 +37,7 @@ def drop_normalized_duplicates(pipeline: dlt.Pipeline) -> list[str]:
 
 def deduplicate_pending_loads(pipeline: dlt.Pipeline) -> list[str]:
     """Drop the hint from every normalized package waiting to be loaded; returns the load ids changed."""
-    packages = pipeline._get_load_storage().normalized_packages
+    packages = normalized_packages(pipeline)
     changed = []
     for load_id in pipeline.list_normalized_load_packages():
         schema = packages.load_schema(load_id)

@@ -5,13 +5,12 @@ boundary, the package is loaded with its cursor, and the next package resumes th
 therefore loses at most one package of work, and re-reads it on the next run (merges make that harmless).
 
 Before anything is written, every setting is checked; then the run takes the pipeline's run lock (one run at a time),
-makes the local state agree with the destination's (`sync.py`) and checks the raw tables' layout.
+makes the local state agree with the destination's (`state_sync.py`) and checks the raw tables' layout.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from dlt.common.configuration.container import Container
 from dlt.common.pipeline import StateInjectableContext
 from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
+from dlt.pipeline.typing import TPipelineStep
 
 from extract.load.destination import check_database_file, describe, loader_file_format, make_destination
 from extract.load.lock import exclusive_run, pipeline_name, run_lock_paths
@@ -32,9 +32,8 @@ from extract.load.state_sync import check_raw_layout, sync_with_destination
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import PendoAuthError, PendoError, PendoUnreachable
 from extract.resources.registry import ALL_RESOURCES, EVENT_RESOURCES
+from extract.settings import RAW_DATASET
 from extract.source import pendo
-
-RAW_DATASET = "pendo_raw"
 
 
 class ResourceFailed(PendoError):
@@ -109,7 +108,6 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
             _normalize_and_load(pipeline, stages, pending=True)
         loads = 0
         while True:
-            started = time.monotonic()
             try:
                 pipeline.extract(source, loader_file_format=loader_file_format())
             except Exception as error:
@@ -117,7 +115,7 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
                 if located is error:
                     raise
                 raise located from error
-            stages["extract"] += time.monotonic() - started
+            stages["extract"] += _step_seconds(pipeline, "extract")
             progress.say(f"extracted; normalizing and loading into {describe()}")
             _normalize_and_load(pipeline, stages)
             loads += 1
@@ -160,12 +158,10 @@ def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float], pendin
     """Normalize and load; a failure is recorded, and packages left behind that fail twice the same way are
     quarantined (quarantine.py) so they cannot block every later run."""
     try:
-        started = time.monotonic()
         pipeline.normalize()
-        stages["normalize"] += time.monotonic() - started
-        started = time.monotonic()
+        stages["normalize"] += _step_seconds(pipeline, "normalize")
         pipeline.load()
-        stages["load"] += time.monotonic() - started
+        stages["load"] += _step_seconds(pipeline, "load")
     except Exception as error:
         reason = explain(error) or f"{type(error).__name__}"
         reason = reason.removeprefix("extract failed: ")
@@ -173,3 +169,12 @@ def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float], pendin
             raise quarantine(pipeline, reason) from error
         raise
     forget_failures(pipeline)
+
+
+def _step_seconds(pipeline: dlt.Pipeline, step: TPipelineStep) -> float:
+    """How long the step just run took, as dlt's run trace recorded it (`pipeline.last_trace`)."""
+    trace = pipeline.last_trace
+    recorded = trace.last_pipeline_step_trace(step) if trace is not None else None
+    if recorded is None or recorded.finished_at is None:
+        return 0.0
+    return (recorded.finished_at - recorded.started_at).total_seconds()

@@ -22,8 +22,7 @@ from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 from extract.load.destination import describe, destination_name, duckdb_path
 from extract.resources.registry import EVENT_RESOURCES
-
-SOURCE_NAME = "pendo"
+from extract.settings import SOURCE_NAME
 
 
 class StaleDataset(Exception):

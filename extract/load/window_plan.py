@@ -1,5 +1,10 @@
 """Which windows each event resource reads in this invocation, and how its cursor moves.
 
+The cursor is kept here rather than in `dlt.sources.incremental` because it is not the largest value of a row field
+but the end of the last window read whole (however Pendo made us split it), it must step back by the lookback on
+every run so that changed rows are read again (incremental would drop them as already seen), and a backfill must
+leave it untouched.
+
 Regular runs: the cursor (end of the last loaded window, epoch ms) lives in the resource's dlt state and is committed
 with the data. The first run reads from `start_date`; later runs from (cursor - lookback), so data Pendo changed
 inside the lookback is read again and merged. Every run stops at (now - horizon), cut to a whole bucket.

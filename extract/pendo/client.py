@@ -176,7 +176,7 @@ class PendoClient:
         )
 
     def aggregate(self, pipeline: list[Stage], integer_fields: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
-        """POST one aggregation and yield its result rows, parsed piece by piece as they arrive (result_rows.py),
+        """POST one aggregation and yield its result rows, parsed piece by piece as they arrive (rows.py),
         each checked: an object, and no fraction in `integer_fields`."""
         deadline = time.monotonic() + self.limits.deadline_s
         response = self._send("POST", AGGREGATION_PATH, json=request_body(pipeline), stream=True)

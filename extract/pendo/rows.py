@@ -38,6 +38,8 @@ from typing import Any, Protocol
 import ijson
 import orjson
 
+from extract.settings import DEFAULT_ANSWER_DEADLINE, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_ROW_BYTES
+
 HEADER = re.compile(rb'\s*\{\s*(?:"startTime"\s*:\s*-?\d+\s*,\s*)?"results"\s*:\s*\[')
 RESULTS_OPEN = b'{"results":['
 ROW_BOUNDARY = b"},{"
@@ -69,9 +71,9 @@ class RowTooLarge(ValueError):
 class AnswerLimits:
     """The caps on one answer (`[sources.pendo]` answer_deadline, max_answer_bytes, max_row_bytes)."""
 
-    deadline_s: float = 900.0
-    max_answer_bytes: int = 1 << 30
-    max_row_bytes: int = 16 << 20
+    deadline_s: float = DEFAULT_ANSWER_DEADLINE
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
 
 
 class Readable(Protocol):

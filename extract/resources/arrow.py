@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from extract.resources.registry import ARROW_TYPES, BIGINT, BOOL, DOUBLE, JSON, ROW_KEY, TEXT, EventTable
+from extract.resources.registry import ARROW_TYPES, BIGINT, BOOL, DOUBLE, JSON, TEXT, EventTable
+from extract.settings import ROW_KEY
 
 _KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 COUNT_FIELDS = ("numEvents", "numMinutes")  # counts: never below zero

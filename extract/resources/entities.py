@@ -16,7 +16,6 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from extract.config import Settings
-from extract.load.pending_packages import STAGED_ROWS_UNIQUE
 from extract.load.progress import Progress
 from extract.pendo.client import (
     InvalidAnswer,
@@ -29,44 +28,9 @@ from extract.pendo.client import (
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
 from extract.pendo.queries import app_id_param, paged
 from extract.resources.metadata_types import MetadataTyper, declared_types
-from extract.resources.registry import (
-    ACCOUNT_COLUMNS,
-    FEATURE_COLUMNS,
-    GUIDE_COLUMNS,
-    GUIDE_NESTED,
-    MERGE,
-    METADATA_SCHEMA_COLUMNS,
-    PAGE_COLUMNS,
-    PAGE_NESTED,
-    TRACK_TYPE_COLUMNS,
-    VISITOR_COLUMNS,
-)
+from extract.resources.registry import METADATA_SCHEMA_COLUMNS, EntitySpec
+from extract.settings import DICT_BATCH_ROWS, MERGE, MERGE_STAGED_UNIQUE
 
-DICT_BATCH_ROWS = 5_000
-
-
-@dataclass(frozen=True)
-class EntitySpec:
-    name: str
-    source: str  # the aggregation row source
-    id_field: str
-    columns: dict[str, dict[str, Any]]
-    nested: dict[str, Any] | None = None
-    per_app: bool = True  # takes appId (visitors and accounts belong to the subscription, not to an app)
-
-
-ENTITIES: dict[str, EntitySpec] = {
-    spec.name: spec
-    for spec in (
-        EntitySpec("visitors", "visitors", "visitorId", VISITOR_COLUMNS, per_app=False),
-        EntitySpec("accounts", "accounts", "accountId", ACCOUNT_COLUMNS, per_app=False),
-        EntitySpec("pages", "pages", "id", PAGE_COLUMNS, PAGE_NESTED),
-        EntitySpec("features", "features", "id", FEATURE_COLUMNS),
-        EntitySpec("track_types", "trackTypes", "id", TRACK_TYPE_COLUMNS),
-        EntitySpec("guides", "guides", "id", GUIDE_COLUMNS, GUIDE_NESTED),
-    )
-}
-METADATA_SCHEMAS = {"visitor_metadata_schema": "visitor", "account_metadata_schema": "account"}
 METADATA_KINDS = {"visitors": "visitor", "accounts": "account"}  # entities whose custom metadata Pendo types
 
 
@@ -90,9 +54,12 @@ def _source_params(spec: EntitySpec, settings: Settings) -> Any:
 def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
     primary_key = {"visitorId": "visitor_id", "accountId": "account_id"}.get(spec.id_field, spec.id_field)
 
+    # Keyset paging on the id hands every entity over once, so dlt's merge can skip de-duplicating the staged rows, as
+    # for the event tables: that ROW_NUMBER() pass over 200,000 wide visitor rows outgrew DuckDB's memory_limit.
+    # (Pages and guides, with child tables and a few hundred rows, keep dlt's default.)
     @dlt.resource(
         name=spec.name,
-        write_disposition=MERGE,
+        write_disposition=MERGE if spec.nested else MERGE_STAGED_UNIQUE,
         primary_key=primary_key,
         columns=spec.columns,
         nested_hints=spec.nested,
@@ -148,11 +115,6 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
         stats.done = True
         context.progress.note(stats, force=True)
 
-    if not spec.nested:
-        # Keyset paging on the id hands every entity over once, so dlt's merge can skip de-duplicating the staged
-        # rows, as for the event tables: that ROW_NUMBER() pass over 200,000 wide visitor rows outgrew DuckDB's
-        # memory_limit. (Pages and guides, with child tables and a few hundred rows, keep dlt's default.)
-        read_entities.apply_hints(additional_table_hints={STAGED_ROWS_UNIQUE: True})
     return read_entities
 
 

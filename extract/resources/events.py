@@ -15,7 +15,6 @@ import dlt
 import pyarrow as pa
 from dlt.extract.resource import DltResource
 
-from extract.load.pending_packages import STAGED_ROWS_UNIQUE
 from extract.load.progress import Progress, TableStats
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import (
@@ -29,11 +28,9 @@ from extract.pendo.client import (
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, keyset_condition
 from extract.pendo.queries import Stage, all_of, event_source_stage, paged
 from extract.resources.arrow import ArrowConverter, UnexpectedValue, cached_row_key
-from extract.resources.registry import MERGE, ROW_KEY, EventTable
+from extract.resources.registry import EventTable
 from extract.resources.windows import Calendar, Window
-
-# Arrow tables of 10k rows kept peak memory lowest at full speed (docs/extraction.md#streaming-and-speed)
-ARROW_BATCH_ROWS = 10_000
+from extract.settings import ARROW_BATCH_ROWS, MERGE_STAGED_UNIQUE, ROW_KEY
 
 
 class WindowFailed(PendoError):
@@ -178,9 +175,11 @@ class WindowReader:
 def event_resource(table: EventTable, context: EventContext) -> DltResource:
     """A dlt resource for one event table: windows from the run plan, merged on row_key."""
 
+    # The reader hands every row over once per load (see pendo/keyset.py), so dlt's merge can skip de-duplicating the
+    # staged rows: that ROW_NUMBER() pass held the whole load in DuckDB's memory (1.2 GB for 1M rows).
     @dlt.resource(
         name=table.name,
-        write_disposition=MERGE,
+        write_disposition=MERGE_STAGED_UNIQUE,
         primary_key=ROW_KEY,
         columns=table.hints,
         parallelized=True,
@@ -205,7 +204,4 @@ def event_resource(table: EventTable, context: EventContext) -> DltResource:
         stats.done = True
         context.progress.note(stats, force=True)
 
-    # The reader hands every row over once per load (see keyset.py), so dlt's merge can skip de-duplicating the
-    # staged rows: that ROW_NUMBER() pass held the whole load in DuckDB's memory (1.2 GB for 1M rows).
-    read_events.apply_hints(additional_table_hints={STAGED_ROWS_UNIQUE: True})
     return read_events

@@ -1,6 +1,12 @@
-"""What lands in `pendo_raw`: one spec per event table (columns, types, merge-key fields, keyset fields) and the
-column hints of the entity tables. The dbt sources (transform/models/staging/pendo/_pendo__sources.yml) rely on
-these names and types.
+"""Every resource the `pendo` source yields, in one registry: what lands in `pendo_raw`.
+
+- `EVENT_TABLES`: one spec per event table (columns, types, merge-key fields, keyset fields);
+- `ENTITIES`: one spec per entity table (its Pendo source, id, column hints and nested hints);
+- `METADATA_SCHEMAS`: the two metadata schema tables.
+
+Adding a resource means adding it here (events.py and entities.py produce whatever is listed), then declaring its
+table in transform/models/staging/pendo/_pendo__sources.yml with a staging model: the dbt sources rely on these
+names and types.
 
 Every listed column is pinned with a type, so it exists from the first load even when all its values are null, and
 a column that first appears later can never change type.
@@ -14,11 +20,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from extract.settings import ROW_KEY
+
 TEXT, BIGINT, DOUBLE, BOOL, JSON = "text", "bigint", "double", "bool", "json"
 # JSON travels as text in Arrow and is declared `json` by a column hint (DuckDB: JSON, Postgres: jsonb).
 ARROW_TYPES = {TEXT: pa.string(), BIGINT: pa.int64(), DOUBLE: pa.float64(), BOOL: pa.bool_(), JSON: pa.string()}
-ROW_KEY = "row_key"
-MERGE = {"disposition": "merge", "strategy": "delete-insert"}
 
 
 @dataclass(frozen=True)
@@ -178,21 +184,6 @@ EVENT_TABLES: dict[str, EventTable] = {
 }
 
 
-# Entity resources (extract/resources/entities.py), named here so the command line can check names without loading dlt.
-ENTITY_RESOURCES = (
-    "visitors",
-    "accounts",
-    "pages",
-    "features",
-    "track_types",
-    "guides",
-    "visitor_metadata_schema",
-    "account_metadata_schema",
-)
-EVENT_RESOURCES = tuple(EVENT_TABLES)
-ALL_RESOURCES = (*EVENT_RESOURCES, *ENTITY_RESOURCES)
-
-
 def _columns(**kinds: str) -> dict[str, dict[str, Any]]:
     return {name: {"data_type": kind, "nullable": True} for name, kind in kinds.items()}
 
@@ -302,3 +293,33 @@ METADATA_SCHEMA_COLUMNS = _columns(
     is_calculated=BOOL,
     is_per_app=BOOL,
 )
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    name: str
+    source: str  # the aggregation row source
+    id_field: str
+    columns: dict[str, dict[str, Any]]
+    nested: dict[str, Any] | None = None
+    per_app: bool = True  # takes appId (visitors and accounts belong to the subscription, not to an app)
+
+
+ENTITIES: dict[str, EntitySpec] = {
+    spec.name: spec
+    for spec in (
+        EntitySpec("visitors", "visitors", "visitorId", VISITOR_COLUMNS, per_app=False),
+        EntitySpec("accounts", "accounts", "accountId", ACCOUNT_COLUMNS, per_app=False),
+        EntitySpec("pages", "pages", "id", PAGE_COLUMNS, PAGE_NESTED),
+        EntitySpec("features", "features", "id", FEATURE_COLUMNS),
+        EntitySpec("track_types", "trackTypes", "id", TRACK_TYPE_COLUMNS),
+        EntitySpec("guides", "guides", "id", GUIDE_COLUMNS, GUIDE_NESTED),
+    )
+}
+# `GET /api/v1/metadata/schema/{kind}`, one table per kind (columns: METADATA_SCHEMA_COLUMNS).
+METADATA_SCHEMAS = {"visitor_metadata_schema": "visitor", "account_metadata_schema": "account"}
+
+# The names alone, for the command line (which checks them without loading dlt).
+EVENT_RESOURCES = tuple(EVENT_TABLES)
+ENTITY_RESOURCES = (*ENTITIES, *METADATA_SCHEMAS)
+ALL_RESOURCES = (*EVENT_RESOURCES, *ENTITY_RESOURCES)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.demo import next_steps, summary
+from elt.demo import next_steps, summary
 from tests.helpers import PYTHON
 
 DAYS = [(date(2026, 3, d), d, d + 10, d + 20) for d in range(1, 6)]  # activity_date, active, wau, mau

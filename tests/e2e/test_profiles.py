@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from extract.resources.entities import ENTITIES, METADATA_SCHEMAS
-from extract.resources.registry import EVENT_TABLES, METADATA_SCHEMA_COLUMNS
+from extract.resources.registry import ENTITIES, EVENT_TABLES, METADATA_SCHEMA_COLUMNS, METADATA_SCHEMAS
 from pendo_simulator.process import SimulatorProcess
 from pendo_simulator.profiles import PROFILES
 from tests.helpers import FIXED_NOW, PYTHON, Workspace, dbt_build, extract, query, truth

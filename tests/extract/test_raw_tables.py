@@ -3,8 +3,7 @@ and a later run loads into those empty tables (child tables included) as into an
 
 from __future__ import annotations
 
-from extract.resources.entities import ENTITIES, METADATA_SCHEMAS
-from extract.resources.registry import EVENT_TABLES, METADATA_SCHEMA_COLUMNS
+from extract.resources.registry import ENTITIES, EVENT_TABLES, METADATA_SCHEMA_COLUMNS, METADATA_SCHEMAS
 from tests.extract.support import first_sim_day, sim_args, truth_rows
 
 WORLD = sim_args(days=3, visitors=30)

@@ -1,20 +1,30 @@
-"""Settings: each value parsed, each invalid one refused with one line that names its key."""
+"""Settings: each value resolved by dlt as in a run (from environment variables), parsed, and each invalid one
+refused with one line that names its key."""
 
 from __future__ import annotations
 
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from extract import settings as defaults
 from extract.config import (
-    REGION_HOSTS,
+    SETTING_NAMES,
     ConfigError,
+    PendoSourceConfiguration,
     WindowSize,
+    load_settings,
     parse_duration,
-    parse_settings,
     resolve_base_url,
 )
+from extract.settings import REGION_HOSTS
+from tests.helpers import REPO_ROOT
 
 VALID: dict[str, Any] = {
     "region": "us",
@@ -32,8 +42,33 @@ VALID: dict[str, Any] = {
 }
 
 
+@contextmanager
+def _environment(values: dict[str, Any]) -> Iterator[None]:
+    """Only these `SOURCES__PENDO__*` variables (and a key), as a user would export them, for the block."""
+    saved = dict(os.environ)
+    for name in [name for name in os.environ if name.startswith("SOURCES__")]:
+        del os.environ[name]
+    os.environ["SOURCES__PENDO__INTEGRATION_KEY"] = "test-key"
+    for key, value in values.items():
+        if value is not None:
+            os.environ[f"SOURCES__PENDO__{key.upper()}"] = str(value)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def settings(**changes: Any):
-    return parse_settings(**(VALID | changes))
+    """The settings dlt resolves from `VALID` with `changes`, as text in environment variables (as in a run)."""
+    with _environment(VALID | changes):
+        return load_settings()
+
+
+def test_the_configuration_names_the_thirteen_settings_with_their_types():
+    assert ("integration_key", *VALID) == SETTING_NAMES
+    fields = PendoSourceConfiguration.get_resolvable_fields()
+    assert (fields["page_size"], fields["include_anonymous"], fields["start_date"]) == (int, bool, date)
 
 
 @pytest.mark.parametrize(
@@ -145,3 +180,40 @@ def test_timezone_defaults_to_the_variable_dbt_reads(monkeypatch):
     assert settings(timezone=None).timezone == "Europe/Berlin"
     monkeypatch.delenv("PENDO_TIMEZONE")
     assert settings(timezone=None).timezone == "America/New_York"
+
+
+def _commented_defaults() -> dict[str, Any]:
+    """The `# key = value` lines of [sources.pendo] in the committed .dlt/config.toml, read as TOML."""
+    text = (REPO_ROOT / ".dlt" / "config.toml").read_text()
+    section = text.split("[sources.pendo]\n", 1)[1].split("\n[", 1)[0]
+    lines = [line[2:] for line in section.splitlines() if re.match(r"^# [a-z_]+ = ", line)]
+    return tomllib.loads("\n".join(lines))
+
+
+def test_config_toml_shows_the_defaults_of_settings_py_and_sets_none():
+    shown = _commented_defaults()
+    text = (REPO_ROOT / ".dlt" / "config.toml").read_text()
+    section = text.split("[sources.pendo]\n", 1)[1].split("\n[", 1)[0]
+    assert not [line for line in section.splitlines() if re.match(r"^[a-z_]+ *=", line)]  # nothing set here
+    expected = {
+        "region": defaults.DEFAULT_REGION,
+        "base_url": defaults.REGION_HOSTS[defaults.DEFAULT_REGION],
+        "start_date": defaults.DEFAULT_START_DATE,
+        "period": defaults.DEFAULT_PERIOD,
+        "window": defaults.DEFAULT_WINDOW,
+        "lookback": defaults.DEFAULT_LOOKBACK,
+        "horizon": defaults.DEFAULT_HORIZON,
+        "page_size": defaults.DEFAULT_PAGE_SIZE,
+        "app_ids": defaults.DEFAULT_APP_IDS,
+        "include_anonymous": defaults.DEFAULT_INCLUDE_ANONYMOUS,
+        "timezone": defaults.DEFAULT_TIMEZONE,
+        "rows_per_load": defaults.DEFAULT_ROWS_PER_LOAD,
+    }
+    assert shown == expected
+
+
+def test_dbt_falls_back_to_the_same_time_zone():
+    project = (REPO_ROOT / "transform" / "dbt_project.yml").read_text()
+    fallback = re.search(r"env_var\('PENDO_TIMEZONE', '([^']+)'\)", project)
+    assert fallback is not None
+    assert fallback.group(1) == defaults.DEFAULT_TIMEZONE

@@ -79,8 +79,8 @@ def test_a_second_run_is_refused_while_one_runs_and_a_killed_run_leaves_no_lock(
 def test_make_elts_lock_spans_the_whole_command_and_its_own_extract_runs_inside_it(simulator, extractor, reference):
     simulator.set_faults(**SLOW_SIMULATOR)
     target = extractor()
-    # what `make elt` runs: python -m extract.load.lock -- <extract, transform, publish>; here the extract alone
-    wrapper = _start(target, PYTHON, "-m", "extract.load.lock", "--", PYTHON, "-m", "extract")
+    # what `make elt` runs: python -m elt run (extract, transform, publish under one lock); here the extract alone
+    wrapper = _start(target, PYTHON, "-m", "elt", "run", "--steps", "extract")
     _wait_for(lambda: _lock_held_by(target, wrapper.pid), "the wrapper to take the lock")
     refused = target.run()
     assert last_line(refused).startswith(f"pipeline pendo is already running (PID {wrapper.pid}, ")

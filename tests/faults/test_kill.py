@@ -77,7 +77,7 @@ def test_a_kill_between_a_staging_insert_and_its_bookkeeping_doubles_nothing(ext
 
 def test_a_kill_between_normalize_moving_a_package_and_deleting_its_copy_blocks_nothing(extractor, reference):
     target = extractor()
-    clone(target, reference.extractor)  # a loaded dataset: dlt keeps what a killed run left (see sync.py)
+    clone(target, reference.extractor)  # a loaded dataset: dlt keeps what a killed run left (see state_sync.py)
     _killed_at(target, "normalized")
     work = target.data_dir / "pipelines" / "pendo"
     (load_id,) = [p.name for p in (work / "load" / "normalized").iterdir() if "." in p.name]

@@ -1,8 +1,9 @@
 """Where the Postgres connection comes from, for dlt and for dbt alike (no server needed).
 
-dbt runs through `python -m extract.load.destination -- dbt …` on Postgres (the Makefile does it), which sets POSTGRES_*
+dbt runs through `python -m elt dbt …` on Postgres (the Makefile does it), which sets POSTGRES_*
 for dbt from what dlt resolves: POSTGRES_* variables, else `[destination.postgres.credentials]` in secrets.toml,
-else a local server's defaults. These tests run that wrapper around a command that prints what it was given.
+else a local server's defaults. These tests run that wrapper (`python -m elt.dbt -- COMMAND`) around a command that
+prints what it was given.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _wrapped(tmp_path: Path, secrets_toml: str | None, **env: str) -> subprocess
         for name, value in os.environ.items()
         if not name.startswith(("POSTGRES_", "DESTINATION__")) and name != "DLT_PROJECT_DIR"
     }
-    command = [PYTHON, "-m", "extract.load.destination", "--", PYTHON, "-c", PRINT_SETTINGS]
+    command = [PYTHON, "-m", "elt.dbt", "--", PYTHON, "-c", PRINT_SETTINGS]
     return run(command, inherited | {"DLT_PROJECT_DIR": str(tmp_path / "project"), **env})
 
 

@@ -7,8 +7,7 @@ import secrets
 
 import pytest
 
-from extract.resources.entities import ENTITIES, METADATA_SCHEMAS
-from extract.resources.registry import EVENT_TABLES
+from extract.resources.registry import ENTITIES, EVENT_TABLES, METADATA_SCHEMAS
 from pendo_simulator.process import SimulatorProcess
 from tests.helpers import FIXED_NOW, PYTHON
 from tests.postgres import server

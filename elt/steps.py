@@ -1,0 +1,55 @@
+"""The command each step of the ELT runs, for `python -m elt` and the demo: one list of arguments per step.
+
+Every step runs in a process of its own (as `make` ran them), with the Python of this virtual environment, from the
+repository root: an extract's memory is returned before dbt starts, and each step's exit code is its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+# dbt reads transform/ and the profiles.yml at the repository root; `--no-use-colors` keeps logs plain text.
+DBT_PROJECT_ARGS = ("--project-dir", str(REPO_ROOT / "transform"), "--profiles-dir", str(REPO_ROOT))
+
+
+def dbt_executable() -> str:
+    """dbt of this virtual environment, else the first on PATH."""
+    beside = Path(PYTHON).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def extract(resources: str | None = None) -> list[str]:
+    return [PYTHON, "-m", "extract", *(["--resources", resources] if resources else [])]
+
+
+def backfill(start: str, end: str, resources: str | None = None) -> list[str]:
+    return [*extract(resources), "--start", start, "--end", end]
+
+
+def dbt(*args: str) -> list[str]:
+    """`python -m elt dbt ARGS…`: dbt with the destination's connection (see elt/dbt.py)."""
+    return [PYTHON, "-m", "elt", "dbt", *args]
+
+
+def transform() -> list[str]:
+    return dbt("build")
+
+
+def publish(*args: str) -> list[str]:
+    return [PYTHON, "-m", "elt", "publish", *args]
+
+
+def environment() -> dict[str, str]:
+    """The process environment with the defaults the Makefile sets, for runs started without it: one absolute
+    database file for dlt and dbt, dbt's logs and artifacts inside transform/."""
+    env = dict(os.environ)
+    env["DUCKDB_PATH"] = str(Path(env.get("DUCKDB_PATH") or "pendo.duckdb").expanduser().resolve())
+    env.setdefault("DBT_TARGET", env.get("DESTINATION") or "duckdb")  # one setting picks dlt's and dbt's target
+    env.setdefault("DBT_LOG_PATH", str(REPO_ROOT / "transform" / "logs"))
+    env.setdefault("DBT_TARGET_PATH", str(REPO_ROOT / "transform" / "target"))
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
