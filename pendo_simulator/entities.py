@@ -12,7 +12,8 @@ import zlib
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from pendo_simulator.world import Account, Feature, Guide, Page, TrackType, Visitor, World
+from pendo_simulator.records import Account, Feature, Guide, Page, TrackType, Visitor
+from pendo_simulator.world import World
 
 ENTITY_SOURCES = ("visitors", "accounts", "pages", "features", "guides", "trackTypes")
 APP_SCOPED_ENTITIES = ("pages", "features", "guides", "trackTypes")

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pendo_simulator.records import Device, Guide, GuideEvent, GuideStep, PollEvent, Visitor
 from pendo_simulator.vocabulary import FREE_TEXT_ANSWERS, GUIDE_EVENT_TYPES
-from pendo_simulator.world import Device, Guide, GuideEvent, GuideStep, PollEvent, Visitor, World, rng
+from pendo_simulator.world import World, rng
 
 
 def walk_all(world: World) -> tuple[tuple[GuideEvent, ...], tuple[PollEvent, ...]]:

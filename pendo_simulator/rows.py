@@ -20,8 +20,9 @@ from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from pendo_simulator.entities import APP_SCOPED_ENTITIES, ENTITY_SOURCES, entity_rows, metadata_schema
+from pendo_simulator.records import Device, GuideEvent, PollEvent, Visitor
 from pendo_simulator.visibility import View
-from pendo_simulator.world import Device, GuideEvent, PollEvent, Visitor, World
+from pendo_simulator.world import World
 
 __all__ = [
     "AGGREGATED_SOURCES",

@@ -1,7 +1,8 @@
 """The simulated Pendo subscription: every record the fake API serves, generated deterministically from a seed.
 
-Nothing here knows about HTTP. `rows.py` turns these records into Pendo-shaped rows, and `truth.py` computes the
-true metrics from the same records, so the two cannot disagree by having two code paths.
+The record classes live in `records.py`; this module generates them. Nothing here knows about HTTP. `rows.py` turns
+these records into Pendo-shaped rows, and `truth.py` computes the true metrics from the same records, so the two
+cannot disagree by having two code paths.
 
 Randomness is keyed, not sequential: each decision draws from a generator seeded by a hash of (seed, what, who,
 when). So any day of any visitor can be generated on its own, in any order, and a window of the API is generated
@@ -31,9 +32,26 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from pendo_simulator.clock import DAY_MS, HOUR_MS, MINUTE_MS, Clock, utc_to_ms
+from pendo_simulator.records import (
+    Account,
+    Device,
+    Feature,
+    FeatureClick,
+    Guide,
+    GuideEvent,
+    GuideStep,
+    Page,
+    Poll,
+    PollEvent,
+    TrackHit,
+    TrackType,
+    Visit,
+    Visitor,
+    VisitorSpan,
+)
 from pendo_simulator.vocabulary import (
     APP_IDS,
     BROWSERS,
@@ -132,189 +150,6 @@ class WorldConfig:
             raise ValueError("guides must be at least 0")
         if self.now.tzinfo is None:
             raise ValueError("now must carry a time zone")
-
-
-@dataclass(frozen=True, eq=False)  # identity equality: a cheap hash when rows group by device
-class Device:
-    server: str
-    remote_ip: str
-    browser: str
-    browser_version: str
-    operating_system: str
-    user_agent: str
-
-
-@dataclass(frozen=True)
-class Account:
-    account_id: str
-    index: int
-    plan: str
-    industry: str
-    name: str
-    created_ms: int
-    seats: int
-
-
-@dataclass(frozen=True)
-class Visitor:
-    visitor_id: str
-    index: int
-    account_id: str  # "" when the visitor has no account (every anonymous visitor, and a few identified ones)
-    is_anonymous: bool
-    first_day: int  # index into World.days of the first day the visitor can be active
-    existing: bool  # first visited before the simulated period; otherwise new on `first_day`
-    churn_day: int | None  # index of the first day the visitor is gone for good
-    activity: float  # base probability of being active on a weekday
-    apps: tuple[int, ...]
-    devices: tuple[Device, ...]
-    do_not_process: bool  # metadata.pendo.donotprocess: Pendo collects no events for this visitor
-    email: str | None
-    language: str
-    role: str
-    department: str | None
-    geo: tuple[str | None, str | None, float | None, float | None]
-    prior_first_visit: int  # for existing visitors: their first visit, before the period
-
-
-@dataclass(frozen=True)
-class Page:
-    page_id: str
-    app_id: int
-    name: str
-    path: str
-    created_ms: int
-    updated_ms: int
-    parameter: str | None  # a tracked URL parameter that splits aggregated rows
-
-
-@dataclass(frozen=True)
-class Feature:
-    feature_id: str
-    app_id: int
-    page_id: str
-    name: str
-    created_ms: int
-    updated_ms: int
-
-
-@dataclass(frozen=True)
-class TrackType:
-    track_type_id: str
-    app_id: int
-    name: str
-    created_ms: int
-    updated_ms: int
-
-
-@dataclass(frozen=True)
-class Poll:
-    poll_id: str
-    question: str
-    kind: str  # "NPSRating" or "FreeForm"
-
-
-@dataclass(frozen=True)
-class GuideStep:
-    step_id: str
-    guide_id: str
-    number: int  # 1-based position
-    poll_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Guide:
-    guide_id: str
-    index: int
-    app_id: int
-    name: str
-    state: str
-    launch_method: str
-    steps: tuple[GuideStep, ...]
-    polls: tuple[Poll, ...]
-    publish_day: int  # index into World.days; before it the guide is not shown
-    created_ms: int
-    updated_ms: int
-    audience_share: float
-    control_share: float  # share of the audience in the control group (guideNotSeen)
-    advance_rate: float
-    dismiss_rate: float
-    snooze_rate: float
-
-
-class Visit(NamedTuple):
-    """One visitor on one page (None: untagged) of one app and device within one local hour."""
-
-    visitor_index: int
-    day_index: int
-    ordinal: int  # position within the visitor's day: the record's identity for late arrival
-    hour_ms: int
-    app_id: int
-    device: Device
-    page_id: str | None
-    parameters: str | None  # "name=value" of a tracked URL parameter, or None
-    num_events: int
-    num_minutes: int
-    first_time: int
-    last_time: int
-
-
-class FeatureClick(NamedTuple):
-    visitor_index: int
-    day_index: int
-    ordinal: int
-    hour_ms: int
-    app_id: int
-    device: Device
-    feature_id: str
-    num_events: int
-    num_minutes: int
-    first_time: int
-    last_time: int
-
-
-class TrackHit(NamedTuple):
-    visitor_index: int
-    day_index: int
-    ordinal: int
-    hour_ms: int
-    app_id: int
-    device: Device
-    track_type_id: str
-    properties: dict[str, object] | None
-    time: int
-
-
-@dataclass(frozen=True, slots=True)
-class GuideEvent:
-    timestamp: int
-    type: str
-    guide: Guide
-    step: GuideStep
-    visitor: Visitor
-    device: Device
-    reason: str | None
-    ordinal: int  # position in the visitor's walk through the guide: the record's identity
-
-
-@dataclass(frozen=True, slots=True)
-class PollEvent:
-    timestamp: int
-    guide: Guide
-    step: GuideStep
-    poll: Poll
-    visitor: Visitor
-    device: Device
-    response: str
-    ordinal: int
-
-
-@dataclass(frozen=True)
-class VisitorSpan:
-    """When a visitor was first and last seen, overall and per app (epoch ms)."""
-
-    first_visit: int
-    last_visit: int
-    per_app: dict[int, tuple[int, int]]
 
 
 class World:
