@@ -36,12 +36,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pendo_simulator import rows, timeseries
 from pendo_simulator.expressions import Context
 from pendo_simulator.visibility import View
 from pendo_simulator.world import World
+
+if TYPE_CHECKING:
+    from pendo_simulator.records import Guide, GuideEvent, GuideStep
 
 PROFILE_KNOBS = (
     "events",
@@ -219,111 +222,167 @@ def _closed_funnel(first_seen: dict[int, int], n_steps: int) -> int:
     return reached
 
 
+_OPEN_COUNTED = ("guideSeen", "guideAdvanced", "guideDismissed")
+
+
+def _events_by_guide_and_visitor(world: World) -> dict[str, dict[str, list[GuideEvent]]]:
+    """Guide events grouped by guide, then by visitor, each visitor's events in the world's order."""
+    by_guide: dict[str, dict[str, list[GuideEvent]]] = defaultdict(lambda: defaultdict(list))
+    for event in world.guide_events:
+        by_guide[event.guide.guide_id][event.visitor.visitor_id].append(event)
+    return by_guide
+
+
+def _open_counts(per_visitor: dict[str, list[GuideEvent]], control: set[str]) -> dict[str, dict[int, set[str]]]:
+    """`metric_step_seen_advanced_dismissed`: per event type and step number, the visitors outside the control group
+    with such an event, whatever order they came in."""
+    counts: dict[str, dict[int, set[str]]] = {kind: defaultdict(set) for kind in _OPEN_COUNTED}
+    for visitor_id, events in per_visitor.items():
+        if visitor_id in control:
+            continue
+        for event in events:
+            if event.type in counts:
+                counts[event.type][event.step.number].add(visitor_id)
+    return counts
+
+
+def _first_seen(events: list[GuideEvent]) -> dict[int, int]:
+    """Step number -> the visitor's first guideSeen of it (epoch ms)."""
+    first: dict[int, int] = {}
+    for event in events:
+        if event.type == "guideSeen":
+            number = event.step.number
+            first[number] = min(first.get(number, event.timestamp), event.timestamp)
+    return first
+
+
+def _visitor_walk(
+    guide_id: str, visitor_id: str, events: list[GuideEvent], n_steps: int, last: int
+) -> dict[str, Any] | None:
+    """One (guide, visitor) row: steps reached on the closed funnel, and per completion rule the completion time,
+    the time to complete and the outcome (`metric_guide_completed`, `metric_guide_outcome`). None when the visitor
+    never saw a step (e.g. a guideTimeout only): no outcome then."""
+    first_seen = _first_seen(events)
+    if not first_seen:
+        return None
+    steps_reached = _closed_funnel(first_seen, n_steps)
+    entered_at = first_seen.get(1) if steps_reached >= 1 else None
+    finished = steps_reached == n_steps
+    advanced_last = [e.timestamp for e in events if e.type == "guideAdvanced" and e.step.number == last]
+    completed_at = {
+        "last_step_seen": first_seen[last] if finished else None,
+        "last_step_advanced": min((t for t in advanced_last if t >= first_seen[last]), default=None)
+        if finished
+        else None,
+    }
+    dismissed = any(e.type == "guideDismissed" for e in events)
+    snoozed = any(e.type == "guideSnoozed" for e in events)
+    record: dict[str, Any] = {
+        "guide_id": guide_id,
+        "visitor_id": visitor_id,
+        "entered_at": entered_at,
+        "steps_reached": steps_reached,
+    }
+    for rule in COMPLETION_RULES:
+        done = completed_at[rule] is not None
+        outcome = "completed" if done else "dismissed" if dismissed else "snoozed" if snoozed else "in_progress"
+        suffix = _rule_suffix(rule)
+        record[f"outcome{suffix}"] = outcome
+        record[f"completed_at{suffix}"] = completed_at[rule]
+        record[f"time_to_complete_ms{suffix}"] = (
+            completed_at[rule] - entered_at if done and entered_at is not None else None
+        )
+    return record
+
+
+def _rule_suffix(rule: str) -> str:
+    """Column suffix of a completion rule: none for the default rule."""
+    return "" if rule == "last_step_seen" else "_last_step_advanced"
+
+
+def _step_rows(
+    guide: Guide,
+    listed: tuple[GuideStep, ...],
+    open_counts: dict[str, dict[int, set[str]]],
+    reached_counts: list[int],
+    completed: dict[str, int],
+) -> list[dict[str, Any]]:
+    """`metric_step_conversion`: one row per step, the steps removed from the guide first (open counts only, never on
+    the closed funnel), then the listed steps in order."""
+    n_steps = len(listed)
+    rows_out: list[dict[str, Any]] = []
+    for step in guide.steps[n_steps:]:
+        rows_out.append(
+            {
+                "guide_id": guide.guide_id,
+                "guide_step_id": step.step_id,
+                "step_number": None,
+                "visitors_seen": len(open_counts["guideSeen"][step.number]),
+                "visitors_advanced": len(open_counts["guideAdvanced"][step.number]),
+                "visitors_dismissed": len(open_counts["guideDismissed"][step.number]),
+                "visitors_reached": 0,
+                "step_conversion": None,
+                "cumulative_conversion": None,
+                "drop_off": None,
+                "drop_off_last_step_advanced": None,
+                "is_listed": False,
+            }
+        )
+    for step in listed:
+        number = step.number
+        reached = reached_counts[number]
+        following = reached_counts[number + 1] if number < n_steps else None
+        rows_out.append(
+            {
+                "guide_id": guide.guide_id,
+                "guide_step_id": step.step_id,
+                "step_number": number,
+                "visitors_seen": len(open_counts["guideSeen"][number]),
+                "visitors_advanced": len(open_counts["guideAdvanced"][number]),
+                "visitors_dismissed": len(open_counts["guideDismissed"][number]),
+                "visitors_reached": reached,
+                "step_conversion": _ratio(following, reached) if following is not None else None,
+                "cumulative_conversion": _ratio(reached, reached_counts[1]),
+                "drop_off": reached - (following if following is not None else completed["last_step_seen"]),
+                "drop_off_last_step_advanced": reached
+                - (following if following is not None else completed["last_step_advanced"]),
+                "is_listed": True,
+            }
+        )
+    return rows_out
+
+
 def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Per guide, per step and per (guide, visitor), following `metric_guide_control_group`,
     `metric_step_seen_advanced_dismissed` (open counts), `metric_step_reached` (closed funnel),
     `metric_guide_completed` (both rules), `metric_guide_outcome` and `metric_step_conversion`.
     """
-    by_guide: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for event in world.guide_events:
-        by_guide[event.guide.guide_id][event.visitor.visitor_id].append(event)
+    by_guide = _events_by_guide_and_visitor(world)
     guides_out, steps_out, visitors_out = [], [], []
     for guide in world.guides:
         # The funnel follows the steps `guides` lists; a step removed from its guide (orphans) keeps its open counts.
         listed = world.listed_steps(guide)
         n_steps = len(listed)
-        last = listed[-1].number
         per_visitor = by_guide.get(guide.guide_id, {})
         control = {v for v, events in per_visitor.items() if any(e.type == "guideNotSeen" for e in events)}
-        open_counts: dict[str, dict[int, set[str]]] = {
-            kind: defaultdict(set) for kind in ("guideSeen", "guideAdvanced", "guideDismissed")
-        }
+        walks = [
+            walk
+            for visitor_id, events in per_visitor.items()
+            if visitor_id not in control
+            and (walk := _visitor_walk(guide.guide_id, visitor_id, events, n_steps, listed[-1].number)) is not None
+        ]
         reached_counts = [0] * (n_steps + 1)
         completed = dict.fromkeys(COMPLETION_RULES, 0)
         outcomes = {rule: dict.fromkeys(OUTCOMES, 0) for rule in COMPLETION_RULES}
-        seen_visitors = 0
-        for visitor_id, events in per_visitor.items():
-            if visitor_id in control:
-                continue
-            first_seen: dict[int, int] = {}
-            for event in events:
-                if event.type in open_counts:
-                    open_counts[event.type][event.step.number].add(visitor_id)
-                if event.type == "guideSeen":
-                    number = event.step.number
-                    first_seen[number] = min(first_seen.get(number, event.timestamp), event.timestamp)
-            if not first_seen:
-                continue  # no guideSeen: no outcome (e.g. a guideTimeout only)
-            seen_visitors += 1
-            steps_reached = _closed_funnel(first_seen, n_steps)
-            for number in range(1, steps_reached + 1):
+        for walk in walks:
+            for number in range(1, walk["steps_reached"] + 1):
                 reached_counts[number] += 1
-            entered_at = first_seen.get(1) if steps_reached >= 1 else None
-            completed_at = {"last_step_seen": first_seen[last] if steps_reached == n_steps else None}
-            advanced_last = [e.timestamp for e in events if e.type == "guideAdvanced" and e.step.number == last]
-            completed_at["last_step_advanced"] = (
-                min((t for t in advanced_last if t >= first_seen[last]), default=None)
-                if steps_reached == n_steps
-                else None
-            )
-            dismissed = any(e.type == "guideDismissed" for e in events)
-            snoozed = any(e.type == "guideSnoozed" for e in events)
-            record: dict[str, Any] = {
-                "guide_id": guide.guide_id,
-                "visitor_id": visitor_id,
-                "entered_at": entered_at,
-                "steps_reached": steps_reached,
-            }
             for rule in COMPLETION_RULES:
-                done = completed_at[rule] is not None
-                outcome = "completed" if done else "dismissed" if dismissed else "snoozed" if snoozed else "in_progress"
-                outcomes[rule][outcome] += 1
-                completed[rule] += done
-                suffix = "" if rule == "last_step_seen" else "_last_step_advanced"
-                record[f"outcome{suffix}"] = outcome
-                record[f"completed_at{suffix}"] = completed_at[rule]
-                record[f"time_to_complete_ms{suffix}"] = (
-                    completed_at[rule] - entered_at if done and entered_at is not None else None
-                )
-            visitors_out.append(record)
-        for step in guide.steps[n_steps:]:  # removed steps: seen, advanced, dismissed; never on the closed funnel
-            steps_out.append(
-                {
-                    "guide_id": guide.guide_id,
-                    "guide_step_id": step.step_id,
-                    "step_number": None,
-                    "visitors_seen": len(open_counts["guideSeen"][step.number]),
-                    "visitors_advanced": len(open_counts["guideAdvanced"][step.number]),
-                    "visitors_dismissed": len(open_counts["guideDismissed"][step.number]),
-                    "visitors_reached": 0,
-                    "step_conversion": None,
-                    "cumulative_conversion": None,
-                    "drop_off": None,
-                    "drop_off_last_step_advanced": None,
-                    "is_listed": False,
-                }
-            )
-        for step in listed:
-            number = step.number
-            reached = reached_counts[number]
-            following = reached_counts[number + 1] if number < n_steps else None
-            steps_out.append(
-                {
-                    "guide_id": guide.guide_id,
-                    "guide_step_id": step.step_id,
-                    "step_number": number,
-                    "visitors_seen": len(open_counts["guideSeen"][number]),
-                    "visitors_advanced": len(open_counts["guideAdvanced"][number]),
-                    "visitors_dismissed": len(open_counts["guideDismissed"][number]),
-                    "visitors_reached": reached,
-                    "step_conversion": _ratio(following, reached) if following is not None else None,
-                    "cumulative_conversion": _ratio(reached, reached_counts[1]),
-                    "drop_off": reached - (following if following is not None else completed["last_step_seen"]),
-                    "drop_off_last_step_advanced": reached
-                    - (following if following is not None else completed["last_step_advanced"]),
-                    "is_listed": True,
-                }
-            )
+                suffix = _rule_suffix(rule)
+                outcomes[rule][walk[f"outcome{suffix}"]] += 1
+                completed[rule] += walk[f"completed_at{suffix}"] is not None
+        visitors_out.extend(walks)
+        steps_out.extend(_step_rows(guide, listed, _open_counts(per_visitor, control), reached_counts, completed))
         guides_out.append(
             {
                 "guide_id": guide.guide_id,
@@ -332,7 +391,7 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
                 "steps": n_steps,
                 "published": world.is_published(guide),
                 "control_visitors": len(control),
-                "visitors_seen": seen_visitors,
+                "visitors_seen": len(walks),
                 "entered": reached_counts[1],
                 "completed_last_step_seen": completed["last_step_seen"],
                 "completed_last_step_advanced": completed["last_step_advanced"],
