@@ -56,13 +56,6 @@ class EventTable:
         return (self.cursor(bucket), *self.ties)
 
     @cached_property
-    def arrow_schema(self) -> pa.Schema:
-        return pa.schema(
-            [pa.field(ROW_KEY, pa.string(), nullable=False)]
-            + [pa.field(f.column, ARROW_TYPES[f.kind]) for f in self.fields]
-        )
-
-    @cached_property
     def hints(self) -> dict[str, dict[str, Any]]:
         columns: dict[str, dict[str, Any]] = {ROW_KEY: {"data_type": TEXT, "nullable": False}}
         columns.update({f.column: {"data_type": f.kind, "nullable": True} for f in self.fields})
