@@ -6,7 +6,7 @@ recorded (`<pipelines dir>/<pipeline>.failed-load.json`: the pending load ids an
 same packages fail again for the same reason, they are moved to `<pipelines dir>/<pipeline>.quarantine/<load id>`
 and the run ends with one line saying where they are and how to retry them. Nothing is lost: the cursor committed
 in the database is older than the quarantined package's, so the next run reads those windows from Pendo again
-(sync.py lets the destination's state win over a local one that is ahead with nothing pending).
+(state_sync.py lets the destination's state win over a local one that is ahead with nothing pending).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ A hostile or broken host gets nothing it should not and gives nothing unchecked:
   a 3xx ends the request with one line naming the host it pointed to.
 - An answer is read within a deadline for the whole body (`answer_deadline`), not only per read, and within a size
   cap (`max_answer_bytes`); overruns count as "too large" and split the window, like Pendo's own size errors.
-- Every answer is checked before any of it is used (result_rows.py): an object whose `results` is a list of objects.
+- Every answer is checked before any of it is used (rows.py): an object whose `results` is a list of objects.
   A malformed answer raises `InvalidAnswer`, which the readers retry like a 5xx and then report in one line.
 """
 

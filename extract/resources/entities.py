@@ -119,7 +119,7 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
 
 
 def _metadata_typer(spec: EntitySpec, client: PendoClient) -> MetadataTyper | None:
-    """Visitors' and accounts' custom fields typed by Pendo's metadata schema (extract/metadata_types.py); the
+    """Visitors' and accounts' custom fields typed by Pendo's metadata schema (extract/resources/metadata_types.py); the
     columns the dataset already has keep their types."""
     kind = METADATA_KINDS.get(spec.name)
     if kind is None:

@@ -212,7 +212,7 @@ VISITOR_COLUMNS = _columns(
     metadata__agent__email=TEXT,
     metadata__agent__language=TEXT,
     metadata__pendo__donotprocess=BOOL,
-    metadata_misfits=JSON,  # custom values that do not fit their declared type (extract/metadata_types.py)
+    metadata_misfits=JSON,  # custom values that do not fit their declared type (extract/resources/metadata_types.py)
 )
 ACCOUNT_COLUMNS = _columns(
     account_id=TEXT,
