@@ -6,8 +6,8 @@ Three jobs, one subpackage each:
   paging (`keyset`), the streamed, checked parse of an answer's rows (`rows`) and the URL checks (`urls`: no
   plain http off loopback, no credentials, redaction).
 - `extract.resources`: describing and producing dlt resources. `registry` names every resource with its keys,
-  columns and nested hints; `events` and `entities` produce them, `windows` tiles time, `arrow` converts rows, `metadata_types`
-  types custom metadata by Pendo's metadata schema.
+  columns and nested hints; `events` and `entities` produce them, `windows` tiles time, `arrow` converts rows,
+  `metadata_types` types custom metadata by Pendo's metadata schema.
 - `extract.load`: running a load. `pipeline` runs the source; `state_sync`, `pending_packages` and `window_plan`
   handle the pipeline state; `raw_tables` creates the raw tables no load has created yet; `quarantine` moves aside a
   load package that fails twice the same way; `lock`, `progress`, `messages`, `destination` and `database_file` do
