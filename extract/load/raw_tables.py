@@ -7,9 +7,8 @@ track_types does not exist").
 
 After every run, the tables that no load has created yet are added to dlt's schema from the resources' own hints
 (the pinned columns of `resources/registry.py`, write disposition, keys, the nested child tables) plus the columns
-dlt adds itself
-(`_dlt_load_id`, and `_dlt_id` on tables loaded from dicts, the parent/root links on child tables), and
-`pipeline.sync_schema()` lets dlt write the DDL for the destination (DuckDB or Postgres alike). No rows, no load
+dlt adds itself (`_dlt_load_id`, and `_dlt_id` on tables loaded from dicts, the parent/root links on child tables),
+and `pipeline.sync_schema()` lets dlt write the DDL for the destination (DuckDB or Postgres alike). No rows, no load
 package and no cursor are involved, so the next load with data merges into the table as if it had made it itself.
 """
 
