@@ -39,6 +39,9 @@ VALID: dict[str, Any] = {
     "include_anonymous": "true",
     "timezone": "America/New_York",
     "rows_per_load": "2000000",
+    "answer_deadline": "900",
+    "max_answer_bytes": "1073741824",
+    "max_row_bytes": "16777216",
 }
 
 
@@ -65,7 +68,7 @@ def settings(**changes: Any):
         return load_settings()
 
 
-def test_the_configuration_names_the_thirteen_settings_with_their_types():
+def test_the_configuration_names_every_setting_with_its_type():
     assert ("integration_key", *VALID) == SETTING_NAMES
     fields = PendoSourceConfiguration.get_resolvable_fields()
     assert (fields["page_size"], fields["include_anonymous"], fields["start_date"]) == (int, bool, date)
@@ -208,6 +211,9 @@ def test_config_toml_shows_the_defaults_of_settings_py_and_sets_none():
         "include_anonymous": defaults.DEFAULT_INCLUDE_ANONYMOUS,
         "timezone": defaults.DEFAULT_TIMEZONE,
         "rows_per_load": defaults.DEFAULT_ROWS_PER_LOAD,
+        "answer_deadline": defaults.DEFAULT_ANSWER_DEADLINE,
+        "max_answer_bytes": defaults.DEFAULT_MAX_ANSWER_BYTES,
+        "max_row_bytes": defaults.DEFAULT_MAX_ROW_BYTES,
     }
     assert shown == expected
 
