@@ -258,7 +258,7 @@ def nps_lines(rows: pa.Table, *, title: str, period: str) -> alt.Chart:
             alt.Tooltip("poll_name:N", title="Poll"),
             alt.Tooltip("period:O", title=period.capitalize()),
             alt.Tooltip("nps:Q", title="NPS", format=".0f"),
-            alt.Tooltip("responses:Q", title="Responses"),
+            alt.Tooltip("scored_visitors:Q", title="Scored visitors"),
             alt.Tooltip("promoters:Q", title="Promoters"),
             alt.Tooltip("passives:Q", title="Passives"),
             alt.Tooltip("detractors:Q", title="Detractors"),

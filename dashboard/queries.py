@@ -203,7 +203,7 @@ def item_trend(marts: Marts, area: ProductArea, item_ids: list[str], window_days
 
 def nps(marts: Marts, period: str) -> Panel:
     """NPS per NPS poll and period (`week`, `month` or `quarter`), with the counts behind it."""
-    counts = ("responses", "promoters", "passives", "detractors")
+    counts = ("scored_visitors", "promoters", "passives", "detractors")
     if missing := marts.missing(NPS, "poll_id", "period_type", "period_start_date", "nps", *counts):
         return Panel(note=missing)
     named = marts.has(POLLS, "poll_id", "poll_question")

@@ -73,7 +73,7 @@ create table marts.fct_poll_nps_periods as select * from (values
     ('poll-1', 'guide-"b"', 'week', date '2026-03-02', 4, 2, 1, 1, 25.0::double),
     ('poll-1', 'guide-"b"', 'week', date '2026-02-23', 2, 0, 0, 2, -100.0::double),
     ('poll-1', 'guide-"b"', 'month', date '2026-03-01', 4, 2, 1, 1, 25.0::double)
-) as rows (poll_id, guide_id, period_type, period_start_date, responses, promoters, passives, detractors, nps)
+) as rows (poll_id, guide_id, period_type, period_start_date, scored_visitors, promoters, passives, detractors, nps)
 """
 
 ALL_MARTS = (ACTIVITY, GUIDES, FUNNEL, PROGRESS, PAGES, FEATURES, NPS)

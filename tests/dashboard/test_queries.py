@@ -105,7 +105,7 @@ def test_nps_per_period_with_the_poll_question(marts):
         ("2026-03-02", 25.0),
     ]
     assert weekly[0]["poll_name"] == "How likely are you to recommend us?"
-    assert [row["responses"] for row in monthly] == [4]
+    assert [row["scored_visitors"] for row in monthly] == [4]
 
 
 def test_a_partial_dbt_project_leaves_notes_not_errors(skeleton_marts):

@@ -20,3 +20,9 @@
     {%- endif -%}
     {{ return(rule) }}
 {%- endmacro %}
+
+
+{#- True for an NPS poll: Pendo types them `NPSRating`, compared case-insensitively. -#}
+{% macro pendo_is_nps_poll_type(poll_type) -%}
+    coalesce(lower({{ poll_type }}) = 'npsrating', false)
+{%- endmacro %}

@@ -70,7 +70,7 @@ scored as (
         polls.poll_type,
         polls.guide_last_updated_at,
         case
-            when polls.poll_type = 'NPSRating'
+            when {{ pendo_is_nps_poll_type('polls.poll_type') }}
                 then {{ pendo_to_integer_or_null('responses_to_build.poll_response') }}
         end as parsed_score
 
