@@ -34,12 +34,7 @@ data_bounds as (
 
 first_active_dates as (
 
-    select
-        visitor_id,
-        min(activity_date) as first_active_date
-
-    from visitor_days
-    group by 1
+    select * from {{ ref('int_pendo__visitor_first_active_dates') }}
 
 ),
 
