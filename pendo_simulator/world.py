@@ -361,6 +361,9 @@ class World:
             n_steps = 3
         else:
             n_steps = 1 if i % 5 == 4 else r.randint(2, 5)
+        branches = i % 5 == 0  # every fifth guide branches: step 1 can send the visitor straight to step 3
+        if branches:
+            n_steps = max(3, n_steps)
         steps = tuple(
             GuideStep(
                 step_id=pendo_id(seed, "step", guide_id, s),
@@ -372,6 +375,10 @@ class World:
         )
         created = self.start_ms - r.randint(1, 60) * DAY_MS
         publish_day = min(n_days - 1, r.randrange(0, max(1, n_days // 2)))
+        # Guide 2 of every five (one with a control group) is reset half-way through its life: its held-out visitors
+        # are shown it again after the reset.
+        reset_day = publish_day + max(1, (n_days - publish_day) // 2)
+        reset_ms = self.day_starts[reset_day] + 9 * HOUR_MS if i % 5 == 2 and reset_day < n_days else None
         return Guide(
             guide_id=guide_id,
             index=i,
@@ -389,6 +396,8 @@ class World:
             advance_rate=0.55 + 0.3 * r.random(),
             dismiss_rate=0.1 + 0.15 * r.random(),
             snooze_rate=0.05 if n_steps > 1 else 0.0,
+            branch=(1, 3) if branches else None,
+            reset_ms=reset_ms,
         )
 
     def _guide_state(self, i: int) -> str:
