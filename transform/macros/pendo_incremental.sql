@@ -1,11 +1,40 @@
 {#-
-    The rows an incremental run rebuilds: those on or after `pendo_lookback_days` before the newest day already in
-    the table (all rows when the table is empty). The extractor re-reads the same trailing window from Pendo (late
-    rows, re-aggregated buckets), so every row that can have changed since the last run passes this filter.
+    What an incremental run rebuilds: the days (or events) of raw rows loaded after the newest load the model has
+    already processed. Every mart row records, in `source_load_id`, the newest dlt load id of its sources when it was
+    built; a raw row whose `_dlt_load_id` (staging: `dlt_load_id`) is newer came from a later load: a new day, a
+    re-read day of the lookback, a late row or a backfill of old days alike. A run after no load rebuilds nothing,
+    and a table without the column yet (or empty) is rebuilt whole. dlt's load ids are Unix times with a fixed number
+    of digits, so they compare as text.
 -#}
-{% macro pendo_in_lookback_window(date_column, table_date_column='activity_date') -%}
-    {{ date_column }} >= coalesce(
-        (select {{ pendo_add_days('max(' ~ table_date_column ~ ')', -1 * var('pendo_lookback_days') | int) }} from {{ this }}),
-        cast('1900-01-01' as date)
+
+{#- The newest load id the model has processed; '' when none, or when its table predates the column. -#}
+{% macro pendo_processed_load_id() -%}
+    {%- if pendo_this_has_column('source_load_id') -%}
+        (select coalesce(max(source_load_id), '') from {{ this }})
+    {%- else -%}
+        ''
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The newest load id among the given staging models: stamped on every row a run builds. -#}
+{% macro pendo_newest_load_id(models) -%}
+    (
+        select max(newest_load_id) from (
+            {%- for model in models %}
+                select max(dlt_load_id) as newest_load_id from {{ model }}
+                {%- if not loop.last %} union all{% endif %}
+            {%- endfor %}
+        ) as loads
     )
+{%- endmacro %}
+
+
+{#- The days that hold a row of any of the given staging models loaded after the model's last run. -#}
+{% macro pendo_days_loaded_since_last_run(models, date_column='activity_date') -%}
+    {%- for model in models %}
+        select {{ date_column }} from {{ model }}
+        where dlt_load_id > {{ pendo_processed_load_id() }}
+        {%- if not loop.last %} union{% endif %}
+    {%- endfor %}
 {%- endmacro %}

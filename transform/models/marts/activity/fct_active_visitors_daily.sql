@@ -19,9 +19,6 @@ events as (
 
     select * from {{ ref('stg_pendo__events') }}
     where account_id is not null
-    {% if not var('pendo_include_anonymous_visitors') %}
-        and not is_anonymous_visitor
-    {% endif %}
 
 ),
 
@@ -62,6 +59,9 @@ daily_accounts as (
         count(distinct account_id) as active_accounts
 
     from events
+    {% if not var('pendo_include_anonymous_visitors') %}
+        where not is_anonymous_visitor
+    {% endif %}
     group by 1
 
 ),

@@ -8,16 +8,19 @@
 }}
 
 {#
-    Incremental: each run rebuilds whole days, those in the lookback window (unique_key activity_date replaces every
-    row of a rebuilt day, so a visitor-day can also disappear when Pendo re-aggregates).
+    Incremental: each run rebuilds the whole days that hold rows loaded since its last run (macros/pendo_incremental.sql;
+    unique_key activity_date replaces every row of a rebuilt day, so a visitor-day can also disappear when Pendo
+    re-aggregates).
 #}
+{%- set load_sources = [ref('stg_pendo__events'), ref('stg_pendo__page_events'), ref('stg_pendo__feature_events')] -%}
+
 with
 
 visitor_days as (
 
     select * from {{ ref('int_pendo__visitor_days') }}
     {% if is_incremental() %}
-        where {{ pendo_in_lookback_window('activity_date') }}
+        where activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
     {% endif %}
 
 ),
@@ -26,7 +29,7 @@ page_events as (
 
     select * from {{ ref('stg_pendo__page_events') }}
     {% if is_incremental() %}
-        where {{ pendo_in_lookback_window('activity_date') }}
+        where activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
     {% endif %}
 
 ),
@@ -35,7 +38,7 @@ feature_events as (
 
     select * from {{ ref('stg_pendo__feature_events') }}
     {% if is_incremental() %}
-        where {{ pendo_in_lookback_window('activity_date') }}
+        where activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
     {% endif %}
 
 ),
@@ -80,7 +83,8 @@ final as (
         coalesce(visitor_feature_days.feature_clicks, 0) as feature_clicks,
         visitor_days.accounts,
         visitor_days.first_event_at,
-        visitor_days.last_event_at
+        visitor_days.last_event_at,
+        {{ pendo_newest_load_id(load_sources) }} as source_load_id
 
     from visitor_days
     left join visitor_page_days

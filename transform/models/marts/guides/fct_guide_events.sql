@@ -8,9 +8,12 @@
 }}
 
 {#
-    Incremental: each run rebuilds the events of the lookback window, plus every event of a guide whose definition
-    changed since its rows were written (so the guide and step attributes never go stale).
+    Incremental: each run rebuilds the events loaded since its last run (macros/pendo_incremental.sql), plus every
+    event of a guide whose definition changed since its rows were written (so the guide and step attributes never go
+    stale).
 #}
+{%- set load_sources = [ref('stg_pendo__guide_events')] -%}
+
 with
 
 guide_events as (
@@ -62,8 +65,8 @@ events_to_build as (
     select * from guide_events
     {% if is_incremental() %}
         where
-            {{ pendo_in_lookback_window('guide_events.activity_date') }}
-            or guide_events.guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
+            dlt_load_id > {{ pendo_processed_load_id() }}
+            or guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
     {% endif %}
 
 ),
@@ -98,7 +101,8 @@ final as (
         coalesce(guide_steps.is_last_step, false) as is_last_step,
         events_to_build.activity_date,
         events_to_build.occurred_at,
-        guides.last_updated_at as guide_last_updated_at
+        guides.last_updated_at as guide_last_updated_at,
+        {{ pendo_newest_load_id(load_sources) }} as source_load_id
 
     from events_to_build
     left join guides

@@ -8,9 +8,11 @@
 }}
 
 {#
-    Incremental like fct_guide_events: the responses of the lookback window, plus every response of a guide whose
+    Incremental like fct_guide_events: the responses loaded since its last run, plus every response of a guide whose
     definition (and so its polls' questions and types) changed since its rows were written.
 #}
+{%- set load_sources = [ref('stg_pendo__poll_events')] -%}
+
 with
 
 poll_events as (
@@ -56,8 +58,8 @@ responses_to_build as (
     select * from poll_events
     {% if is_incremental() %}
         where
-            {{ pendo_in_lookback_window('poll_events.activity_date') }}
-            or poll_events.guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
+            dlt_load_id > {{ pendo_processed_load_id() }}
+            or guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
     {% endif %}
 
 ),
@@ -102,7 +104,8 @@ final as (
         is_anonymous_visitor,
         activity_date,
         occurred_at as responded_at,
-        guide_last_updated_at
+        guide_last_updated_at,
+        {{ pendo_newest_load_id(load_sources) }} as source_load_id
 
     from scored
 

@@ -80,7 +80,8 @@ final as (
         feature_days.new_visitors,
         feature_days.visitors - feature_days.new_visitors as returning_visitors,
         feature_days.accounts,
-        {{ pendo_ratio('feature_days.counted_visitors', 'daily_active_visitors.active_visitors') }} as share_of_active_visitors
+        {{ pendo_ratio('feature_days.counted_visitors', 'daily_active_visitors.active_visitors') }}
+            as share_of_active_visitors
 
     from feature_days
     left join daily_active_visitors

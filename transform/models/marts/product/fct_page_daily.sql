@@ -78,7 +78,8 @@ final as (
         page_days.new_visitors,
         page_days.visitors - page_days.new_visitors as returning_visitors,
         page_days.accounts,
-        {{ pendo_ratio('page_days.counted_visitors', 'daily_active_visitors.active_visitors') }} as share_of_active_visitors
+        {{ pendo_ratio('page_days.counted_visitors', 'daily_active_visitors.active_visitors') }}
+            as share_of_active_visitors
 
     from page_days
     left join daily_active_visitors
