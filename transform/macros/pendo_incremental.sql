@@ -1,7 +1,9 @@
 {#-
     What an incremental run rebuilds: the days (or events) of raw rows loaded after the newest load the model has
-    already processed. Every mart row records, in `source_load_id`, the newest dlt load id of its sources when it was
-    built; a raw row whose `_dlt_load_id` (staging: `dlt_load_id`) is newer came from a later load: a new day, a
+    already processed. Every mart row records, in `source_load_id`, the newest dlt load id of the raw rows it is built
+    from (a function of the raw data, so an incremental build equals a full refresh), and the newest of those is the
+    newest load the model has processed; a raw row whose `_dlt_load_id` (staging: `dlt_load_id`) is newer came from
+    a later load: a new day, a
     re-read day of the lookback, a late row or a backfill of old days alike. A run after no load rebuilds nothing,
     and a table without the column yet (or empty) is rebuilt whole. dlt's load ids are Unix times with a fixed number
     of digits, so they compare as text.
@@ -17,16 +19,21 @@
 {%- endmacro %}
 
 
-{#- The newest load id among the given staging models: stamped on every row a run builds. -#}
-{% macro pendo_newest_load_id(models) -%}
-    (
-        select max(newest_load_id) from (
-            {%- for model in models %}
-                select max(dlt_load_id) as newest_load_id from {{ model }}
-                {%- if not loop.last %} union all{% endif %}
-            {%- endfor %}
-        ) as loads
-    )
+{#- Per day, the newest load id among the rows of the given staging models: the `source_load_id` of a daily mart. -#}
+{% macro pendo_load_ids_by_day(models, date_column='activity_date') -%}
+    select
+        {{ date_column }},
+        max(dlt_load_id) as source_load_id
+    from (
+        {%- for model in models %}
+            select
+                {{ date_column }},
+                dlt_load_id
+            from {{ model }}
+            {%- if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    ) as loaded_rows
+    group by 1
 {%- endmacro %}
 
 

@@ -69,6 +69,12 @@ account_feature_days as (
 
 ),
 
+day_load_ids as (
+
+    {{ pendo_load_ids_by_day(load_sources) }}
+
+),
+
 final as (
 
     select
@@ -81,7 +87,7 @@ final as (
         coalesce(account_page_days.page_views, 0) as page_views,
         coalesce(account_feature_days.features_used, 0) as features_used,
         coalesce(account_feature_days.feature_clicks, 0) as feature_clicks,
-        {{ pendo_newest_load_id(load_sources) }} as source_load_id
+        day_load_ids.source_load_id
 
     from account_days
     left join account_page_days
@@ -93,6 +99,8 @@ final as (
             account_days.account_id = account_feature_days.account_id
             and account_days.activity_date = account_feature_days.activity_date
 
+    left join day_load_ids
+        on account_days.activity_date = day_load_ids.activity_date
 )
 
 select * from final

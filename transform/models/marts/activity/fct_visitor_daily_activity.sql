@@ -69,6 +69,12 @@ visitor_feature_days as (
 
 ),
 
+day_load_ids as (
+
+    {{ pendo_load_ids_by_day(load_sources) }}
+
+),
+
 final as (
 
     select
@@ -84,7 +90,7 @@ final as (
         visitor_days.accounts,
         visitor_days.first_event_at,
         visitor_days.last_event_at,
-        {{ pendo_newest_load_id(load_sources) }} as source_load_id
+        day_load_ids.source_load_id
 
     from visitor_days
     left join visitor_page_days
@@ -96,6 +102,8 @@ final as (
             visitor_days.visitor_id = visitor_feature_days.visitor_id
             and visitor_days.activity_date = visitor_feature_days.activity_date
 
+    left join day_load_ids
+        on visitor_days.activity_date = day_load_ids.activity_date
 )
 
 select * from final

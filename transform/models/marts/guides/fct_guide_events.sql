@@ -12,8 +12,6 @@
     event of a guide whose definition changed since its rows were written (so the guide and step attributes never go
     stale).
 #}
-{%- set load_sources = [ref('stg_pendo__guide_events')] -%}
-
 with
 
 guide_events as (
@@ -102,7 +100,7 @@ final as (
         events_to_build.activity_date,
         events_to_build.occurred_at,
         guides.last_updated_at as guide_last_updated_at,
-        {{ pendo_newest_load_id(load_sources) }} as source_load_id
+        events_to_build.dlt_load_id as source_load_id
 
     from events_to_build
     left join guides

@@ -11,8 +11,6 @@
     Incremental like fct_guide_events: the responses loaded since its last run, plus every response of a guide whose
     definition (and so its polls' questions and types) changed since its rows were written.
 #}
-{%- set load_sources = [ref('stg_pendo__poll_events')] -%}
-
 with
 
 poll_events as (
@@ -105,7 +103,7 @@ final as (
         activity_date,
         occurred_at as responded_at,
         guide_last_updated_at,
-        {{ pendo_newest_load_id(load_sources) }} as source_load_id
+        dlt_load_id as source_load_id
 
     from scored
 
