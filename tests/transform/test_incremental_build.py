@@ -79,9 +79,12 @@ def rewind_to_an_earlier_load(database: Path) -> str:
         (edited_guide,) = connection.execute(
             f"select guide_id from {RAW_SCHEMA}.guide_events group by 1 order by count(*) desc, 1 limit 1"
         ).fetchall()[0]
+        # An edit Pendo did not version: the guide and its steps had other names, with the same last_updated_at.
         connection.execute(
-            f"update {RAW_SCHEMA}.guides set name = name || ?, last_updated_at = last_updated_at - 86400000 "
-            "where id = ?",
+            f"update {RAW_SCHEMA}.guides set name = name || ? where id = ?", [OLD_NAME_SUFFIX, edited_guide]
+        )
+        connection.execute(
+            f"update {RAW_SCHEMA}.guides__steps set name = coalesce(name, '') || ? where guide_id = ?",
             [OLD_NAME_SUFFIX, edited_guide],
         )
     return edited_guide
@@ -148,8 +151,9 @@ def test_incremental_run_after_new_data_equals_a_full_refresh(
         assert before[model] != after_full_refresh[model], model
     with duckdb.connect(str(workspace.database), read_only=True) as connection:
         stale_names = connection.execute(
-            "select count(*) from marts.fct_guide_events where guide_id = ? and guide_name like ?",
-            [edited_guide, f"%{OLD_NAME_SUFFIX}"],
+            "select count(*) from marts.fct_guide_events "
+            "where guide_id = ? and (guide_name like ? or step_name like ?)",
+            [edited_guide, f"%{OLD_NAME_SUFFIX}", f"%{OLD_NAME_SUFFIX}"],
         ).fetchall()[0][0]
     assert stale_names == 0
 

@@ -9,8 +9,9 @@
 
 {#
     Incremental: each run rebuilds the events loaded since its last run (macros/pendo_incremental.sql), plus every
-    event of a guide whose definition changed since its rows were written (so the guide and step attributes never go
-    stale).
+    event of a guide whose definition changed since its rows were written: a newer `last_updated_at`, or a name,
+    step number or first/last step that differs from what the rows hold (Pendo does not always bump the version on
+    an edit), so the guide and step attributes never go stale.
 #}
 with
 
@@ -54,6 +55,22 @@ guide_steps as (
             built_guide_versions.guide_id is null
             or guides.last_updated_at > built_guide_versions.built_guide_last_updated_at
             or (guides.last_updated_at is not null and built_guide_versions.built_guide_last_updated_at is null)
+
+        union
+
+        select built.guide_id
+        from {{ this }} as built
+        left join guides
+            on built.guide_id = guides.guide_id
+        left join guide_steps
+            on
+                built.guide_id = guide_steps.guide_id
+                and built.guide_step_id = guide_steps.guide_step_id
+        where
+            built.guide_name is distinct from guides.guide_name
+            or built.step_name is distinct from guide_steps.step_name
+            or built.step_number is distinct from guide_steps.step_number
+            or built.is_last_step is distinct from coalesce(guide_steps.is_last_step, false)
 
     ),
 {% endif %}
