@@ -75,7 +75,7 @@ def test_a_time_zone_change_is_refused_until_a_full_refresh(dbt_workspace: Calla
             (zone,) = connection.execute("select timezone from intermediate.pendo_build_settings").fetchone()
         return zone
 
-    first = elt_dbt("run", *models, timezone="America/New_York")
+    first = elt_dbt("run", timezone="America/New_York")
     assert first.returncode == 0, first.stdout[-5000:]
     assert built_in() == "America/New_York"
 
