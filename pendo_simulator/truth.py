@@ -29,6 +29,7 @@ Output (`python -m pendo_simulator truth …`, one JSON object):
 - `attribute_changes` (`changes.py`): `at` (epoch ms, null without `--attribute-change-at`), `applied` (the
   world's `now` is at or after it), `accounts` and `visitors` (id, `field`, `before`, `after`), `renamed` (per kind
   `page`, `feature`, `guide`: the `id` and the current `name`).
+- `page_days`, `feature_days`, `account_engagement`, `guide_accounts`: see `truth_engagement.py`.
 - `rows` (only with `--source`): `{"source", "startTime", "window": [start, end) | null, "count", "results"}`:
   exactly the rows the source returns for that window in the final state, before any pipeline operator.
 Ratios are floats, null when the denominator is 0; times are epoch ms.
@@ -41,7 +42,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pendo_simulator import changes, rows, timeseries
+from pendo_simulator import changes, rows, timeseries, truth_engagement
 from pendo_simulator.expressions import Context
 from pendo_simulator.visibility import View
 from pendo_simulator.world import World
@@ -88,6 +89,7 @@ def compute(world: World, source_query: dict[str, Any] | None = None) -> dict[st
         "retention": weekly_retention(world, activity),
         **listings(world),
         "attribute_changes": changes.truth(world),
+        **truth_engagement.compute(world),
     }
     if source_query is not None:
         result["rows"] = source_rows(world, **source_query)
