@@ -33,6 +33,10 @@ Output (`python -m pendo_simulator truth …`, one JSON object):
   (false for ids seen only on events, the `orphans` profile), and `page_views` / `clicks` for pages and features.
   `guide_steps` rows of a step removed from its guide have `step_number` null and `is_listed` false; `guides` rows
   say whether the guide was ever `published`.
+- `attribute_changes` (`changes.py`): `at` (epoch ms, null without `--attribute-change-at`), `applied` (the
+  world's `now` is at or after it), `accounts` and `visitors` (id, `field`, `before`, `after`), `renamed` (per kind
+  `page`, `feature`, `guide`: the `id` and the current `name`).
+- `page_days`, `feature_days`, `account_engagement`, `guide_accounts`: see `truth_engagement.py`.
 - `rows` (only with `--source`): `{"source", "startTime", "window": [start, end) | null, "count", "results"}`:
   exactly the rows the source returns for that window in the final state, before any pipeline operator.
 Ratios are floats, null when the denominator is 0; times are epoch ms.
@@ -45,7 +49,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pendo_simulator import rows, timeseries
+from pendo_simulator import changes, rows, timeseries, truth_engagement
 from pendo_simulator.expressions import Context
 from pendo_simulator.visibility import View
 from pendo_simulator.world import World
@@ -93,6 +97,8 @@ def compute(world: World, source_query: dict[str, Any] | None = None) -> dict[st
         "retention": weekly_retention(world, activity),
         "retention_first_in_data": weekly_retention(world, activity, first_visit=False),
         **listings(world),
+        "attribute_changes": changes.truth(world),
+        **truth_engagement.compute(world),
     }
     if source_query is not None:
         result["rows"] = source_rows(world, **source_query)

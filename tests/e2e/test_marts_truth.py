@@ -351,3 +351,68 @@ def test_weekly_retention(built: Built) -> None:
         assert len(censored_cohorts) > 1, "visitors who first visited before the data make earlier cohorts"
     else:
         assert len(censored_cohorts) == 1
+
+
+@pytest.mark.parametrize(("kind", "events"), [("page", "page_views"), ("feature", "feature_clicks")])
+def test_first_time_and_returning_accounts_per_page_and_feature(built: Built, kind: str, events: str) -> None:
+    marts = {
+        (object_id, day.isoformat()): tuple(values)
+        for object_id, day, *values in built.rows(
+            f"select {kind}_id, activity_date, visitors, accounts, first_time_accounts, returning_accounts, {events}, "
+            f"avg_{events}_per_visitor from marts.fct_{kind}_daily_engagement"
+        )
+    }
+    expected = {
+        (record[f"{kind}_id"], record["activity_date"]): (
+            record["visitors"],
+            record["accounts"],
+            record["first_time_accounts"],
+            record["returning_accounts"],
+            record[events],
+            pytest.approx(record[events] / record["visitors"]),
+        )
+        for record in built.truth[f"{kind}_days"]
+    }
+    assert marts == expected
+    # Accounts, not visitors: some day has more visitors than accounts, and some account comes back.
+    assert any(visitors > accounts for visitors, accounts, *_ in expected.values())
+    assert any(returning > 0 for *_, returning, _, _ in expected.values())
+
+
+def test_account_active_months_and_nps_range(built: Built) -> None:
+    marts = {
+        account_id: tuple(values)
+        for account_id, *values in built.rows(
+            "select account_id, active_months, nps_respondents, min_nps_score, max_nps_score, avg_nps_score "
+            "from marts.dim_accounts"
+        )
+    }
+    expected = {
+        record["account_id"]: (
+            record["active_months"],
+            record["nps_respondents"],
+            record["min_nps_score"],
+            record["max_nps_score"],
+            None if record["avg_nps_score"] is None else pytest.approx(record["avg_nps_score"]),
+        )
+        for record in built.truth["account_engagement"]
+    }
+    assert {account_id: marts[account_id] for account_id in expected} == expected
+    # Accounts the truth does not list had neither activity nor an NPS answer.
+    assert all(values[:2] == (0, 0) for account_id, values in marts.items() if account_id not in expected)
+    assert any(record["nps_respondents"] > 1 for record in built.truth["account_engagement"])
+
+
+def test_guide_accounts(built: Built) -> None:
+    marts = {
+        (guide_id, account_id): (visitors, days)
+        for guide_id, account_id, visitors, days in built.rows(
+            "select guide_id, account_id, visitors_seen, days_seen from marts.fct_guide_accounts"
+        )
+    }
+    expected = {
+        (record["guide_id"], record["account_id"]): (record["visitors_seen"], record["days_seen"])
+        for record in built.truth["guide_accounts"]
+    }
+    assert marts == expected
+    assert any(visitors > 1 for visitors, _ in expected.values())

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.transform.conftest import RUN_WITH_SNAPSHOTS
 from tests.transform.warehouse import RAW_SCHEMA, DbtWorkspace, mart_rows
 
 pytestmark = pytest.mark.slow
@@ -128,18 +129,18 @@ def test_incremental_run_after_new_data_equals_a_full_refresh(
     workspace = dbt_workspace()
     reread_from = event_days(workspace.database)[-10]  # the next load re-reads its lookback, the revised day included
     edited_guide = rewind_to_an_earlier_load(workspace.database)
-    first = workspace.dbt("run")
+    first = workspace.dbt(*RUN_WITH_SNAPSHOTS)
     assert first.returncode == 0, first.stdout[-5000:]
     before = mart_rows(workspace.database)
 
     merge_the_next_load(workspace.database, raw_database, reread_from)
-    incremental = workspace.dbt("run")
+    incremental = workspace.dbt(*RUN_WITH_SNAPSHOTS)
     assert incremental.returncode == 0, incremental.stdout[-5000:]
     for model in INCREMENTAL_MODELS:  # the runs really took the incremental path, reading back their own table
         assert f"marts.{model}" in compiled_code(workspace, model).replace('"', ""), model
     after_incremental = mart_rows(workspace.database)
 
-    full_refresh = workspace.dbt("run", "--full-refresh")
+    full_refresh = workspace.dbt(*RUN_WITH_SNAPSHOTS, "--full-refresh")
     assert full_refresh.returncode == 0, full_refresh.stdout[-5000:]
     after_full_refresh = mart_rows(workspace.database)
 
