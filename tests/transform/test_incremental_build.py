@@ -169,7 +169,7 @@ def test_a_backfill_of_old_days_rebuilds_exactly_them(
     old_days = days[1:3]  # more than ten days before the newest day
     assert days[-1] - old_days[-1] > 10 * 86_400_000
     rewind_days(workspace.database, halved=old_days)
-    first = workspace.dbt("run")
+    first = workspace.dbt(*RUN_WITH_SNAPSHOTS)
     assert first.returncode == 0, first.stdout[-5000:]
     before = mart_rows(workspace.database)
 
@@ -185,10 +185,10 @@ def test_a_backfill_of_old_days_rebuilds_exactly_them(
                 f"update {RAW_SCHEMA}.{table} set _dlt_load_id = ? where guide_timestamp between ? and ?",
                 ["9999999999.000001", old_days[0], old_days[-1] + 86_400_000 - 1],
             )
-    incremental = workspace.dbt("run")
+    incremental = workspace.dbt(*RUN_WITH_SNAPSHOTS)
     assert incremental.returncode == 0, incremental.stdout[-5000:]
     after_incremental = mart_rows(workspace.database)
-    full_refresh = workspace.dbt("run", "--full-refresh")
+    full_refresh = workspace.dbt(*RUN_WITH_SNAPSHOTS, "--full-refresh")
     assert full_refresh.returncode == 0, full_refresh.stdout[-5000:]
     after_full_refresh = mart_rows(workspace.database)
 

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from tests.helpers import PYTHON, REPO_ROOT, run
+from tests.transform.conftest import RUN_WITH_SNAPSHOTS
 from tests.transform.warehouse import DbtWorkspace
 
 SHOW_DBT_ARGS = (
@@ -75,7 +76,7 @@ def test_a_time_zone_change_is_refused_until_a_full_refresh(dbt_workspace: Calla
             (zone,) = connection.execute("select timezone from intermediate.pendo_build_settings").fetchone()
         return zone
 
-    first = elt_dbt("run", timezone="America/New_York")
+    first = elt_dbt(*RUN_WITH_SNAPSHOTS, timezone="America/New_York")
     assert first.returncode == 0, first.stdout[-5000:]
     assert built_in() == "America/New_York"
 
@@ -87,7 +88,7 @@ def test_a_time_zone_change_is_refused_until_a_full_refresh(dbt_workspace: Calla
     assert "python -m elt dbt build --full-refresh" in lines[0]
     assert built_in() == "America/New_York"
 
-    rebuilt = elt_dbt("run", "--full-refresh", timezone="Pacific/Auckland")
+    rebuilt = elt_dbt(*RUN_WITH_SNAPSHOTS, "--full-refresh", timezone="Pacific/Auckland")
     assert rebuilt.returncode == 0, rebuilt.stdout[-5000:]
     assert built_in() == "Pacific/Auckland"
     again = elt_dbt("run", *models, timezone="Pacific/Auckland")

@@ -43,13 +43,12 @@
             {%- endif -%}
         {%- endfor -%}
         {%- if relation is none or (flags.FULL_REFRESH and rebuilt | length == incremental | length) -%}
-            {%- do run_query(
-                'create schema if not exists ' ~ adapter.quote('intermediate') ~ ';'
+            {%- set record_sql = 'create schema if not exists ' ~ adapter.quote('intermediate') ~ ';'
                 ~ ' drop table if exists ' ~ adapter.quote('intermediate') ~ '.pendo_build_settings;'
                 ~ ' create table ' ~ adapter.quote('intermediate') ~ '.pendo_build_settings as select '
-                ~ "cast('" ~ var('pendo_timezone') ~ "' as " ~ dbt.type_string() ~ ') as timezone'
-            ) -%}
-            {%- do adapter.commit() if target.type == 'postgres' -%}
+                ~ "cast('" ~ var('pendo_timezone') ~ "' as " ~ dbt.type_string() ~ ') as timezone' -%}
+            {#- dbt runs this hook outside its own transactions; on Postgres the statements end in their own commit. -#}
+            {%- do run_query(record_sql ~ ('; commit' if target.type == 'postgres' else '')) -%}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
