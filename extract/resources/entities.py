@@ -8,7 +8,7 @@ that keep the list order in `_dlt_list_idx`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,31 +16,26 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from extract.config import Settings
-from extract.load.progress import Progress
 from extract.pendo.client import (
     InvalidAnswer,
     PendoClient,
     PendoRequestError,
-    RequestCounts,
     ResponseInterrupted,
     WindowTooLarge,
 )
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
 from extract.pendo.queries import app_id_param, paged
 from extract.resources.metadata_types import MetadataTyper, declared_types
+from extract.resources.reading import ReadContext
 from extract.resources.registry import METADATA_SCHEMA_COLUMNS, EntitySpec
 from extract.settings import DICT_BATCH_ROWS, MERGE, MERGE_STAGED_UNIQUE
 
 METADATA_KINDS = {"visitors": "visitor", "accounts": "account"}  # entities whose custom metadata Pendo types
 
 
-@dataclass
-class EntityContext:
+@dataclass(kw_only=True)
+class EntityContext(ReadContext):
     settings: Settings
-    progress: Progress
-    client: Callable[[RequestCounts], PendoClient]
-    max_attempts: int  # dlt's request_max_attempts, reused for responses cut off mid-body
-    backoff: Callable[[int], None] = lambda attempt: None  # waits before the n-th retry of a malformed answer
 
 
 def _source_params(spec: EntitySpec, settings: Settings) -> Any:
@@ -84,7 +79,7 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                 yield row
 
         typer = _metadata_typer(spec, client)
-        position, interrupted, malformed = Position(), 0, 0
+        position, retries = Position(), context.retries(stats.counts)
         while True:
             pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
             try:
@@ -98,16 +93,10 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                         yield dlt.mark.with_hints([typer.apply(row) for row in batch], hints)
                 break
             except InvalidAnswer as error:  # retried like a 5xx; then one line, and nothing of this table loads
-                malformed += 1
-                stats.counts.resent += 1
-                if malformed >= context.max_attempts:
-                    raise InvalidAnswer(f"{spec.name}: {error} (after {malformed} attempts)") from None
-                context.backoff(malformed)
+                retries.after_malformed(error, f"{spec.name}: ")
                 position = pager.position()
             except ResponseInterrupted:  # resume after the last row handed over, like the event tables
-                interrupted += 1
-                stats.counts.resent += 1
-                if interrupted >= context.max_attempts:
+                if not retries.after_interrupted():
                     raise
                 position = pager.position()
             except WindowTooLarge as error:
