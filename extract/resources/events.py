@@ -15,6 +15,7 @@ import pyarrow as pa
 from dlt.extract.resource import DltResource
 
 from extract.load.progress import TableStats
+from extract.load.window_hashes import WindowHashes
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import (
     InvalidAnswer,
@@ -168,11 +169,15 @@ def event_resource(table: EventTable, context: EventContext) -> DltResource:
         windows = plan.windows(table, state)
         stats.windows_planned = stats.windows + len(windows)
         reader = WindowReader(table, context, stats)
+        hashes = WindowHashes(state, backfill=plan.backfill is not None)
+        if windows and table.name not in plan.resume:  # the first load of this invocation starts at the lookback
+            hashes.forget_before(windows[0].start)
         rows_at_start = stats.rows
         for index, window in enumerate(windows):
-            yield from reader.read(window)
+            yield from hashes.changed(window, reader.read(window))
             plan.window_done(table, state, window)
             stats.windows += 1
+            stats.unchanged += hashes.skipped
             if stats.rows - rows_at_start >= plan.settings.rows_per_load and index + 1 < len(windows):
                 plan.deferred.add(table.name)  # commit this load; the next one resumes at the next window
                 context.progress.note(stats, force=True)

@@ -56,6 +56,26 @@ def test_late_rows_inside_the_lookback_are_picked_up_without_duplicates(start_si
         assert _no_duplicates(target, table), table
 
 
+def test_a_rerun_that_finds_nothing_changed_loads_no_window_again(start_simulator, extractor):
+    simulator = start_simulator(*WORLD)
+    target = extractor(simulator, SOURCES__PENDO__LOOKBACK="3d", **FROM_FIRST_DAY)
+    tables = ("events", "guide_events")
+    first = target.run("--resources", ",".join(tables))
+    assert first.ok, first.describe()
+    before = {table: _natural(target, table) for table in tables}
+    loads = target.query("select distinct _dlt_load_id from pendo_raw.events")
+    assert all(before.values()) and len(loads) == 1
+
+    second = target.run("--resources", ",".join(tables))
+    assert second.ok, second.describe()
+    assert second.windows("events") == 3 and second.stat("events", "unchanged") == 3
+    assert second.windows("guide_events") > 0
+    assert second.stat("guide_events", "unchanged") == second.windows("guide_events")
+    assert target.query("select distinct _dlt_load_id from pendo_raw.events") == loads  # no row rewritten
+    assert {table: _natural(target, table) for table in tables} == before
+    assert "not loaded again" in second.result.stdout
+
+
 def test_anonymous_visitors_can_be_left_out_of_visitors_and_every_event_table(start_simulator, extractor):
     simulator = start_simulator(*WORLD)
     target = extractor(simulator, SOURCES__PENDO__INCLUDE_ANONYMOUS="false", **FROM_FIRST_DAY)
