@@ -24,6 +24,7 @@ class TableStats:
     rows: int = 0
     windows: int = 0
     windows_planned: int = 0
+    repeated: int = 0  # rows Pendo sent again (keyset pages overlap at their bound), handed over once
     unchanged: int = 0  # windows read again and found as loaded before: not loaded again
     splits: int = 0
     pages: int = 0
@@ -35,6 +36,7 @@ class TableStats:
             "rows": self.rows,
             "windows": self.windows,
             "unchanged": self.unchanged,
+            "repeated": self.repeated,
             "pages": self.pages,
             "requests": self.counts.requests,
             "retries": self.counts.retries,

@@ -94,6 +94,7 @@ class _Pager(Generic[Item]):
         self._tail_bound: Bound | None = None  # comparable prefix of the last row handed over
         self._tail: list[Hashable] = []  # identities of the rows handed over (this page) at that prefix
         self._count = 0  # rows in the current answer, duplicates included
+        self.repeated = 0  # rows dropped as sent before: at the bound of a page, or twice in one answer
 
     def position(self) -> Position:
         """Where a new pager must start to hand over exactly the rows this one has not."""
@@ -157,6 +158,7 @@ class KeysetPager(_Pager[Row]):
             key = self._key(row)
             ident = identity(row)
             if ident in answer or (width and key[:width] == bound and ident in seen):
+                self.repeated += 1
                 continue  # the same row twice in one answer, or handed over before, at the bound
             answer.add(ident)
             prefix = _comparable_prefix(key)
@@ -209,6 +211,7 @@ class TablePager(_Pager[pa.Table]):
                 keep = []
                 for index, ident in enumerate(ids):
                     if ident in answer or (width and ident in seen and self._key_at(table, index)[:width] == bound):
+                        self.repeated += 1
                         continue
                     answer.add(ident)
                     keep.append(index)

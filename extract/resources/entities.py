@@ -101,6 +101,8 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                 position = pager.position()
             except WindowTooLarge as error:
                 raise PendoRequestError(f"{spec.name}: {error}; lower sources.pendo.page_size") from None
+            finally:
+                stats.repeated += pager.repeated
         stats.done = True
         context.progress.note(stats, force=True)
 

@@ -128,6 +128,8 @@ class WindowReader:
         except PendoError:
             self._stopped_at = pager.position()  # the tables handed over so far are loaded, not read again
             raise
+        finally:
+            self.stats.repeated += pager.repeated
 
     def _window_condition(self, window: Window) -> str:
         """The rows that belong to `window`, by a field of their own, so that windows never share a row."""

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pytest
 
 from extract.resources.arrow import ArrowConverter, UnexpectedValue
-from extract.resources.row_keys import row_key, row_keys
 from extract.resources.registry import EVENT_TABLES, ROW_KEY
+from extract.resources.row_keys import row_key, row_keys
 
 PAGE_ROW = {
     "accountId": 'O\'Reilly "Quoted" Ltd',
@@ -110,7 +110,11 @@ def test_keys_of_a_batch_are_the_keys_of_its_rows(mixed):
         else [[v for v in AWKWARD if v is None or isinstance(v, str)], [None, 0, 7, -(2**63), 2**63 - 1]] * 2
     )
     rows = [
-        {name: pool[(i * (n + 3)) % len(pool)] for n, (name, pool) in enumerate(zip(fields, pools)) if (i + n) % 5}
+        {
+            name: pool[(i * (n + 3)) % len(pool)]
+            for n, (name, pool) in enumerate(zip(fields, pools, strict=True))
+            if (i + n) % 5
+        }
         for i in range(200)
     ]
     expected = [row_key([row.get(name) for name in fields]) for row in rows]
