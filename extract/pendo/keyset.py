@@ -12,6 +12,9 @@ a page of them) are kept while it is read, so a broken server that repeats a row
 (the merges skip dlt's de-duplication because of this guarantee). The pager's position (bound and the rows
 handed over at it) is exact after every row, so a read that fails mid-page resumes where it stopped, on the same
 window or on its halves, without handing any row over twice.
+
+`KeysetPager` pages rows (dicts); `TablePager` does the same over answers that come as Arrow tables, column by column
+(its position is exact after every table it hands over).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """The rows of an aggregation answer, parsed from the byte stream in row-aligned pieces of about a megabyte.
 
+`result_pieces` hands each piece over as one list of rows (the event readers turn it into one Arrow table at once);
+`result_rows` hands the same rows over one by one.
+
 Why: ijson builds a row in about 4.5 µs on this machine, orjson in about 1.6 µs (a 1M-row backfill spends seconds
 here), but orjson only parses whole documents. So the stream is cut between rows and each piece is parsed as one
 JSON array: the text after `{"startTime": N, "results": [` up to the last `},{` of the buffer becomes `[…]`.
