@@ -144,6 +144,9 @@ def test_keyset_paging_with_tiny_pages_through_ties_and_hostile_ids(start_simula
     assert {a for (a,) in target.query("select account_id from pendo_raw.accounts")} == accounts
     assert any('"' in a for a in accounts) and any("\\" in a for a in accounts)
     assert run.stat("visitors", "pages") >= len(visitors)
+    # Every page after the first starts at the last row's key, inclusive: that row comes again and is dropped.
+    assert run.stat("visitors", "repeated") >= run.stat("visitors", "pages") - 1
+    assert run.stat("guide_events", "repeated") >= 1
     shared = Counter(
         t for (t,) in target.query("select guide_timestamp from pendo_raw.guide_events")
     )  # advancing a step and seeing the next one happen at the same millisecond
