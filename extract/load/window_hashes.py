@@ -19,8 +19,8 @@ and always loads (peak memory stays bounded).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -28,6 +28,7 @@ from extract.resources.windows import Window
 
 STATE_KEY = "window_hashes"
 HOLD_BYTES = 64 << 20
+Item = TypeVar("Item")
 
 
 def _key(window: Window) -> str:
@@ -59,30 +60,44 @@ class WindowHashes:
             self.hashes.pop(key, None)
             yield from tables
             return
-        digest = hashlib.blake2b(digest_size=16)
-        held: list[pa.Table] = []
-        held_bytes = 0
-        passing = False  # the window outgrew the hold: its tables go straight through
-        for table in tables:
-            _update(digest, table)
-            if passing:
-                yield table
-                continue
-            held.append(table)
-            held_bytes += table.nbytes
-            if held_bytes > self.hold_bytes:
-                passing = True
-                yield from held
-                held = []
-        value = digest.hexdigest()
-        if not passing and self.hashes.get(key) == value:
-            self.skipped = True
-        else:
+        outcome: dict[str, Any] = {}
+        yield from unless_unchanged(tables, self.hashes.get(key), _update, self.hold_bytes, outcome)
+        self.skipped = outcome["skipped"]
+        self.hashes[key] = outcome["hash"]
+
+
+def unless_unchanged(
+    items: Iterator[Item],
+    previous: str | None,
+    add: Callable[[Any, Item], int],
+    hold_bytes: int,
+    outcome: dict[str, Any],
+) -> Iterator[Item]:
+    """`items`, unless their hash (each one fed to the digest by `add`, which says how many bytes it holds) equals
+    `previous`: then nothing. Items are held until the hash is known, up to `hold_bytes`, then passed on as they come
+    (and never skipped). `outcome` gets the hash and whether the items were skipped."""
+    digest = hashlib.blake2b(digest_size=16)
+    held: list[Item] = []
+    held_bytes = 0
+    passing = False
+    for item in items:
+        size = add(digest, item)
+        if passing:
+            yield item
+            continue
+        held.append(item)
+        held_bytes += size
+        if held_bytes > hold_bytes:
+            passing = True
             yield from held
-        self.hashes[key] = value
+            held = []
+    outcome["hash"] = digest.hexdigest()
+    outcome["skipped"] = not passing and outcome["hash"] == previous
+    if not outcome["skipped"]:
+        yield from held
 
 
-def _update(digest: Any, table: pa.Table) -> None:
+def _update(digest: Any, table: pa.Table) -> int:
     digest.update("\0".join(table.column_names).encode())
     for column in table.columns:
         for chunk in column.chunks:
@@ -90,3 +105,4 @@ def _update(digest: Any, table: pa.Table) -> None:
             for buffer in chunk.buffers():
                 if buffer is not None:
                     digest.update(buffer)
+    return table.nbytes

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import dlt
+import orjson
 from dlt.extract.resource import DltResource
 
 from extract.config import Settings
+from extract.load.window_hashes import unless_unchanged
 from extract.pendo.client import (
     InvalidAnswer,
     PendoClient,
@@ -31,6 +33,14 @@ from extract.resources.registry import METADATA_SCHEMA_COLUMNS, EntitySpec
 from extract.settings import DICT_BATCH_ROWS, MERGE, MERGE_STAGED_UNIQUE
 
 METADATA_KINDS = {"visitors": "visitor", "accounts": "account"}  # entities whose custom metadata Pendo types
+CONTENT_HASH = "content_hash"  # in the resource state: the hash of the rows of the last load
+ENTITY_HOLD_BYTES = 16 << 20  # rows (as JSON) held until the table's hash is known; a larger table always loads
+
+
+def _add_batch(digest: Any, batch: tuple[list[dict[str, Any]], Any]) -> int:
+    data = orjson.dumps(batch, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    digest.update(data)
+    return len(data)
 
 
 @dataclass(kw_only=True)
@@ -79,30 +89,41 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                 yield row
 
         typer = _metadata_typer(spec, client)
-        position, retries = Position(), context.retries(stats.counts)
-        while True:
-            pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
-            try:
-                for batch in batches(pager.rows(), DICT_BATCH_ROWS):
-                    stats.rows += len(batch)
-                    context.progress.note(stats)
-                    if typer is None:
-                        yield batch
-                    else:  # the declared types as column hints, before dlt sees a value
-                        hints = dlt.mark.make_hints(columns=typer.hints(batch))
-                        yield dlt.mark.with_hints([typer.apply(row) for row in batch], hints)
-                break
-            except InvalidAnswer as error:  # retried like a 5xx; then one line, and nothing of this table loads
-                retries.after_malformed(error, f"{spec.name}: ")
-                position = pager.position()
-            except ResponseInterrupted:  # resume after the last row handed over, like the event tables
-                if not retries.after_interrupted():
-                    raise
-                position = pager.position()
-            except WindowTooLarge as error:
-                raise PendoRequestError(f"{spec.name}: {error}; lower sources.pendo.page_size") from None
-            finally:
-                stats.repeated += pager.repeated
+
+        def typed_batches() -> Iterator[tuple[list[dict[str, Any]], Any]]:
+            position, retries = Position(), context.retries(stats.counts)
+            while True:
+                pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
+                try:
+                    for batch in batches(pager.rows(), DICT_BATCH_ROWS):
+                        stats.rows += len(batch)
+                        context.progress.note(stats)
+                        if typer is None:
+                            yield batch, None
+                        else:  # the declared types as column hints, before dlt sees a value
+                            hints = typer.hints(batch)
+                            yield [typer.apply(row) for row in batch], hints
+                    return
+                except InvalidAnswer as error:  # retried like a 5xx; then one line, and nothing of this table loads
+                    retries.after_malformed(error, f"{spec.name}: ")
+                    position = pager.position()
+                except ResponseInterrupted:  # resume after the last row handed over, like the event tables
+                    if not retries.after_interrupted():
+                        raise
+                    position = pager.position()
+                except WindowTooLarge as error:
+                    raise PendoRequestError(f"{spec.name}: {error}; lower sources.pendo.page_size") from None
+                finally:
+                    stats.repeated += pager.repeated
+
+        # A table whose rows (and declared types) are what the last load stored is not loaded again.
+        state = dlt.current.resource_state(spec.name)
+        outcome: dict[str, Any] = {}
+        previous = state.get(CONTENT_HASH)
+        for rows, hints in unless_unchanged(typed_batches(), previous, _add_batch, ENTITY_HOLD_BYTES, outcome):
+            yield rows if hints is None else dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=hints))
+        state[CONTENT_HASH] = outcome["hash"]
+        stats.unchanged += outcome["skipped"]
         stats.done = True
         context.progress.note(stats, force=True)
 

@@ -60,18 +60,20 @@ def test_a_rerun_that_finds_nothing_changed_loads_no_window_again(start_simulato
     simulator = start_simulator(*WORLD)
     target = extractor(simulator, SOURCES__PENDO__LOOKBACK="3d", **FROM_FIRST_DAY)
     tables = ("events", "guide_events")
-    first = target.run("--resources", ",".join(tables))
+    first = target.run("--resources", ",".join((*tables, "visitors")))
     assert first.ok, first.describe()
     before = {table: _natural(target, table) for table in tables}
-    loads = target.query("select distinct _dlt_load_id from pendo_raw.events")
-    assert all(before.values()) and len(loads) == 1
+    loads = {t: target.query(f"select distinct _dlt_load_id from pendo_raw.{t}") for t in (*tables, "visitors")}
+    assert all(before.values()) and all(len(ids) == 1 for ids in loads.values())
 
-    second = target.run("--resources", ",".join(tables))
+    second = target.run("--resources", ",".join((*tables, "visitors")))
     assert second.ok, second.describe()
     assert second.windows("events") == 3 and second.stat("events", "unchanged") == 3
     assert second.windows("guide_events") > 0
     assert second.stat("guide_events", "unchanged") == second.windows("guide_events")
-    assert target.query("select distinct _dlt_load_id from pendo_raw.events") == loads  # no row rewritten
+    assert second.stat("visitors", "unchanged") == 1 and second.stat("visitors", "rows") > 0
+    for table, ids in loads.items():  # no row rewritten
+        assert target.query(f"select distinct _dlt_load_id from pendo_raw.{table}") == ids, table
     assert {table: _natural(target, table) for table in tables} == before
     assert "not loaded again" in second.result.stdout
 
