@@ -13,7 +13,8 @@ another order makes the window load again, as before: only equality skips. Backf
 stored hash of the windows they read (their rows in the database may differ from what the hash described).
 
 A window is held in memory until its hash is known, up to `HOLD_BYTES`; a larger window is handed over as it is read
-and always loads (peak memory stays bounded).
+and always loads (peak memory stays bounded). `unless_unchanged` is the hold-and-hash step itself; the entity
+resources use it too, over their whole table (entities.py).
 """
 
 from __future__ import annotations
