@@ -309,7 +309,7 @@ def _noop_section(results: Results) -> list[str]:
             "",
             f"Nothing is new, but a regular run re-reads the lookback (`lookback = 10d`): {noop['rows re-read']:,.0f} "
             f"rows; {noop.get('windows unchanged', 0):,.0f} windows came back as they were loaded and were not loaded "
-            "again (the entities, read whole, are merged again).",
+            "again (entity tables found unchanged are not loaded again either).",
         ]
     return [*lines, ""]
 
