@@ -61,6 +61,7 @@ class Results:
     ceiling: dict[str, Figure] = field(default_factory=dict)
     ours_stages: dict[str, float] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
+    repeated: dict[str, int] = field(default_factory=dict)  # rows our full backfill got twice (keyset overlap)
     memory: dict[str, Figure] = field(default_factory=dict)
     dbt: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)

@@ -57,4 +57,7 @@ def run_make_elt(workspace: Workspace, env: dict[str, str]) -> tuple[dict[str, f
     reread = next((m for line in lines if (m := re.match(r"total\s+([\d,]+)\s", line))), None)
     if reread:
         phases["rows re-read"] = float(reread.group(1).replace(",", ""))
+    unchanged_line = re.compile(r"([\d,]+) window\(s\) read again and unchanged")
+    unchanged = next((m for line in lines if (m := unchanged_line.match(line))), None)
+    phases["windows unchanged"] = float(unchanged.group(1).replace(",", "")) if unchanged else 0.0
     return phases, total

@@ -308,7 +308,8 @@ def _noop_section(results: Results) -> list[str]:
         lines += [
             "",
             f"Nothing is new, but a regular run re-reads the lookback (`lookback = 10d`): {noop['rows re-read']:,.0f} "
-            "rows, merged without changing any table; dbt's incremental models rebuild the same 10 days.",
+            f"rows; {noop.get('windows unchanged', 0):,.0f} windows came back as they were loaded and were not loaded "
+            "again (entity tables found unchanged are not loaded again either).",
         ]
     return [*lines, ""]
 

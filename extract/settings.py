@@ -60,5 +60,5 @@ MERGE = {"disposition": "merge", "strategy": "delete-insert"}
 MERGE_STAGED_UNIQUE = {**MERGE, "deduplicated": True}
 
 # --- batch sizes ---
-ARROW_BATCH_ROWS = 10_000  # event rows per Arrow table: peak memory was lowest at full speed with 10k
+ANSWER_PIECE_BYTES = 4 << 20  # bytes of an answer parsed into one Arrow table of event rows
 DICT_BATCH_ROWS = 5_000  # entity rows per list of dicts handed to dlt

@@ -24,6 +24,8 @@ class TableStats:
     rows: int = 0
     windows: int = 0
     windows_planned: int = 0
+    repeated: int = 0  # rows Pendo sent again (keyset pages overlap at their bound), handed over once
+    unchanged: int = 0  # windows read again and found as loaded before: not loaded again
     splits: int = 0
     pages: int = 0
     position: str = ""  # the window being read, for progress lines
@@ -33,6 +35,8 @@ class TableStats:
         return {
             "rows": self.rows,
             "windows": self.windows,
+            "unchanged": self.unchanged,
+            "repeated": self.repeated,
             "pages": self.pages,
             "requests": self.counts.requests,
             "retries": self.counts.retries,
@@ -96,4 +100,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"{'total':<26}{total:>12,}  in {summary['loads']} load(s): extract {stages['extract']:.1f} s, "
         f"normalize {stages['normalize']:.1f} s, load {stages['load']:.1f} s ({rate:,.0f} rows/s)"
     )
+    unchanged = sum(row.get("unchanged", 0) for row in tables.values())
+    if unchanged:
+        lines.append(f"{unchanged:,} window(s) read again and unchanged since their last load: not loaded again")
     return "\n".join(lines)

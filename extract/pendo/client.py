@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
+from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -37,7 +38,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
 from extract.pendo.queries import Stage, request_body
-from extract.pendo.rows import AnswerLimits, MalformedAnswer, RowTooLarge, result_rows
+from extract.pendo.rows import BLOCK_BYTES, AnswerLimits, MalformedAnswer, RowTooLarge, result_pieces
 from extract.pendo.urls import redact_url
 
 KEY_HEADER = "x-pendo-integration-key"
@@ -178,10 +179,17 @@ class PendoClient:
     def aggregate(self, pipeline: list[Stage], integer_fields: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
         """POST one aggregation and yield its result rows, parsed piece by piece as they arrive (rows.py),
         each checked: an object, and no fraction in `integer_fields`."""
+        return chain.from_iterable(self.aggregate_pieces(pipeline, integer_fields))
+
+    def aggregate_pieces(
+        self, pipeline: list[Stage], integer_fields: tuple[str, ...] = (), block_bytes: int = BLOCK_BYTES
+    ) -> Iterator[list[dict[str, Any]]]:
+        """POST one aggregation and yield its result rows in row-aligned pieces of about `block_bytes` of the
+        answer, as they arrive (rows.py), each row checked as `aggregate` does."""
         deadline = time.monotonic() + self.limits.deadline_s
         response = self._send("POST", AGGREGATION_PATH, json=request_body(pipeline), stream=True)
         response.raw.decode_content = True
-        return self._rows(response, deadline, integer_fields)
+        return self._pieces(response, deadline, integer_fields, block_bytes)
 
     def get_json(self, path: str) -> Any:
         """GET a small JSON document (the metadata schemas), within the answer limits; a body cut off mid-way is
@@ -247,12 +255,13 @@ class PendoClient:
             f"{self.host} answered {method} /{path} with {status}{attempts}: {_detail(status, text)}"
         )
 
-    def _rows(self, response: Response, deadline: float, integer_fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    def _pieces(
+        self, response: Response, deadline: float, integer_fields: tuple[str, ...], block_bytes: int
+    ) -> Iterator[list[dict[str, Any]]]:
         with response:
             try:
-                yield from result_rows(
-                    _GuardedStream(response.raw, deadline, self.limits), integer_fields, self.limits.max_row_bytes
-                )
+                stream = _GuardedStream(response.raw, deadline, self.limits)
+                yield from result_pieces(stream, integer_fields, self.limits.max_row_bytes, block_bytes)
             except RowTooLarge as error:
                 raise AnswerTooLarge(str(error)) from None
             except MalformedAnswer as error:

@@ -12,13 +12,19 @@ a page of them) are kept while it is read, so a broken server that repeats a row
 (the merges skip dlt's de-duplication because of this guarantee). The pager's position (bound and the rows
 handed over at it) is exact after every row, so a read that fails mid-page resumes where it stopped, on the same
 window or on its halves, without handing any row over twice.
+
+`KeysetPager` pages rows (dicts); `TablePager` does the same over answers that come as Arrow tables, column by column
+(its position is exact after every table it hands over).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from extract.pendo.queries import at_or_after
 
@@ -26,6 +32,7 @@ Row = dict[str, Any]
 Bound = tuple[Any, ...]
 # (bound or None, limit) -> the rows whose sort key is at or after the bound, in sort order, at most `limit` of them
 Query = Callable[[Bound | None, int], Iterator[Row]]
+Item = TypeVar("Item")
 MAX_GROWTH = 64  # a group larger than 64 pages of rows sharing every sort field is not plausible: stop
 
 
@@ -73,11 +80,60 @@ def _key_function(sort: Sequence[str]) -> Callable[[Row], Bound]:
     return lambda row: tuple(map(row.get, fields))
 
 
-class KeysetPager:
-    """Pages through one query; `position()` says how far it got, and a new pager can start there.
+class _Pager(Generic[Item]):
+    """The paging loop both pagers share: ask from the position, and move on, or widen the page, or stop."""
 
-    Per row it builds the sort key and the identity (for event rows the row key, which the Arrow conversion needs
-    anyway and finds cached), and checks it against the answer's set.
+    def __init__(
+        self,
+        query: Callable[[Bound | None, int], Iterator[Item]],
+        sort: Sequence[str],
+        page_size: int,
+        start: Position | None = None,
+    ) -> None:
+        self.query = query
+        self.sort = tuple(sort)
+        self.page_size = page_size
+        self._start = start.copy() if start else Position()
+        self._tail_bound: Bound | None = None  # comparable prefix of the last row handed over
+        self._tail: list[Hashable] = []  # identities of the rows handed over (this page) at that prefix
+        self._count = 0  # rows in the current answer, duplicates included
+        self.repeated = 0  # rows dropped as sent before: at the bound of a page, or twice in one answer
+
+    def position(self) -> Position:
+        """Where a new pager must start to hand over exactly the rows this one has not."""
+        if self._tail_bound is None:
+            return self._start.copy()
+        seen = set(self._tail)
+        if self._tail_bound == self._start.bound:
+            seen |= self._start.seen
+        return Position(self._tail_bound, seen)
+
+    def _pages(self) -> Iterator[Item]:
+        limit = self.page_size
+        while True:
+            request = self.position()
+            self._start, self._tail_bound, self._tail, self._count = request, None, [], 0
+            yield from self._answer(request, limit)
+            if self._count < limit:
+                return
+            moved_to = self.position()
+            if not moved_to.bound:
+                raise KeysetStuck(f"a row has no {self.sort[0]}, so paging cannot continue past it")
+            if moved_to.bound == request.bound:  # a whole page at one key: ask for more at once
+                limit *= 2
+                if limit > self.page_size * MAX_GROWTH:
+                    raise KeysetStuck(f"more than {self.page_size * MAX_GROWTH:,} rows share one sort key")
+            else:
+                limit = self.page_size
+
+    def _answer(self, request: Position, limit: int) -> Iterator[Item]:
+        raise NotImplementedError
+
+
+class KeysetPager(_Pager[Row]):
+    """Pages through one query of rows (dicts); `position()` says how far it got, and a new pager can start there.
+
+    Per row it builds the sort key and the identity, and checks it against the answer's set.
     """
 
     def __init__(
@@ -88,58 +144,103 @@ class KeysetPager:
         page_size: int,
         start: Position | None = None,
     ) -> None:
-        self.query = query
-        self.sort = tuple(sort)
+        super().__init__(query, sort, page_size, start)
         self.identity = identity
-        self.page_size = page_size
         self._key = _key_function(sort)
-        self._start = start.copy() if start else Position()
-        self._tail_bound: Bound | None = None  # comparable prefix of the last row handed over
-        self._tail: list[Row] = []  # rows handed over (this page) at that prefix
-
-    def position(self) -> Position:
-        """Where a new pager must start to hand over exactly the rows this one has not."""
-        if self._tail_bound is None:
-            return self._start.copy()
-        seen = {self.identity(row) for row in self._tail}
-        if self._tail_bound == self._start.bound:
-            seen |= self._start.seen
-        return Position(self._tail_bound, seen)
 
     def rows(self) -> Iterator[Row]:
-        limit = self.page_size
-        while True:
-            request = self.position()
-            self._start, self._tail_bound, self._tail = request, None, []
-            bound, seen = request.bound, request.seen
-            width = len(bound) if bound else 0
-            count = 0
-            answer: set[Hashable] = set()  # identities of this answer's rows: a row sent twice is kept once
-            identity = self.identity
-            for row in self.query(bound, limit):
-                count += 1
-                key = self._key(row)
-                ident = identity(row)
-                if ident in answer or (width and key[:width] == bound and ident in seen):
-                    continue  # the same row twice in one answer, or handed over before, at the bound
-                answer.add(ident)
-                prefix = _comparable_prefix(key)
-                if prefix == self._tail_bound:
-                    self._tail.append(row)
-                else:
-                    self._tail_bound, self._tail = prefix, [row]
-                yield row
-            if count < limit:
-                return
-            moved_to = self.position()
-            if not moved_to.bound:
-                raise KeysetStuck(f"a row has no {self.sort[0]}, so paging cannot continue past it")
-            if moved_to.bound == bound:  # a whole page at one key: ask for more at once
-                limit *= 2
-                if limit > self.page_size * MAX_GROWTH:
-                    raise KeysetStuck(f"more than {self.page_size * MAX_GROWTH:,} rows share one sort key")
+        return self._pages()
+
+    def _answer(self, request: Position, limit: int) -> Iterator[Row]:
+        bound, seen = request.bound, request.seen
+        width = len(bound) if bound else 0
+        answer: set[Hashable] = set()  # identities of this answer's rows: a row sent twice is kept once
+        identity = self.identity
+        for row in self.query(bound, limit):
+            self._count += 1
+            key = self._key(row)
+            ident = identity(row)
+            if ident in answer or (width and key[:width] == bound and ident in seen):
+                self.repeated += 1
+                continue  # the same row twice in one answer, or handed over before, at the bound
+            answer.add(ident)
+            prefix = _comparable_prefix(key)
+            if prefix == self._tail_bound:
+                self._tail.append(ident)
             else:
-                limit = self.page_size
+                self._tail_bound, self._tail = prefix, [ident]
+            yield row
+
+
+class TablePager(_Pager[pa.Table]):
+    """Pages through one query whose answer comes as Arrow tables, with the same guarantees as `KeysetPager`, column
+    by column: the identities are a column of the table (`identity`), the sort fields are its `sort_columns`, and
+    the cursor of the next page is read from the last row of the last table.
+
+    A table is checked against the answer's identities as a whole (set operations in C); only a table that does
+    hold a repeated row is looked at row by row.
+    """
+
+    def __init__(
+        self,
+        query: Callable[[Bound | None, int], Iterator[pa.Table]],
+        sort: Sequence[str],
+        sort_columns: Sequence[str],
+        identity: str,
+        page_size: int,
+        start: Position | None = None,
+    ) -> None:
+        super().__init__(query, sort, page_size, start)
+        self.sort_columns = tuple(sort_columns)
+        self.identity = identity
+
+    def tables(self) -> Iterator[pa.Table]:
+        return self._pages()
+
+    def _key_at(self, table: pa.Table, index: int) -> Bound:
+        return tuple(table.column(name)[index].as_py() for name in self.sort_columns)
+
+    def _answer(self, request: Position, limit: int) -> Iterator[pa.Table]:
+        bound, seen = request.bound, request.seen
+        width = len(bound) if bound else 0
+        answer: set[Hashable] = set()
+        for table in self.query(bound, limit):
+            self._count += table.num_rows
+            ids = table.column(self.identity).to_pylist()
+            unique = set(ids)
+            if len(unique) == len(ids) and answer.isdisjoint(unique) and not (width and not seen.isdisjoint(unique)):
+                answer |= unique
+            else:  # a row sent twice, or one handed over before: keep the first copy of each
+                keep = []
+                for index, ident in enumerate(ids):
+                    if ident in answer or (width and ident in seen and self._key_at(table, index)[:width] == bound):
+                        self.repeated += 1
+                        continue
+                    answer.add(ident)
+                    keep.append(index)
+                table, ids = table.take(pa.array(keep, pa.int64())), [ids[index] for index in keep]
+            if ids:
+                self._advance_tail(table, ids)
+                yield table
+
+    def _advance_tail(self, table: pa.Table, ids: list[Hashable]) -> None:
+        """The rows at the end of `table` that share the last row's comparable prefix join (or start) the tail."""
+        last = _comparable_prefix(self._key_at(table, len(ids) - 1))
+        width = len(last)
+        mask = None
+        for name, value in zip(self.sort_columns[:width], last, strict=True):
+            equal = pc.equal(table.column(name), value)
+            mask = equal if mask is None else pc.and_(mask, equal)
+        if width < len(self.sort_columns):  # the prefix stops at a null: rows with a value there differ
+            null = pc.is_null(table.column(self.sort_columns[width]))
+            mask = null if mask is None else pc.and_(mask, null)
+        assert mask is not None
+        differ = pc.indices_nonzero(pc.invert(mask.fill_null(False)))
+        first = differ[-1].as_py() + 1 if len(differ) else 0
+        if first == 0 and last == self._tail_bound:
+            self._tail.extend(ids)
+        else:
+            self._tail_bound, self._tail = last, ids[first:]
 
 
 def batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:

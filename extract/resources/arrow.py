@@ -11,8 +11,9 @@ zero is a broken answer, checked on the Arrow columns, not per row).
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -21,34 +22,16 @@ import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from extract.resources.registry import ARROW_TYPES, BIGINT, BOOL, DOUBLE, JSON, TEXT, EventTable
+from extract.resources.row_keys import row_keys
 from extract.settings import ROW_KEY
 
-_KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 COUNT_FIELDS = ("numEvents", "numMinutes")  # counts: never below zero
-KEY_SLOT = "\x00row_key"  # a row's key, computed once, kept in the row for keyset paging and the conversion
+_TEXT_TYPES = {str, type(None)}
 _naming = NamingConvention()
 
 
 class UnexpectedValue(ValueError):
     """A value that cannot be stored in its pinned column type."""
-
-
-def row_key(values: list[Any], _dumps: Any = orjson.dumps, _blake2b: Any = hashlib.blake2b) -> str:
-    """A deterministic 128-bit hex key over `values`: the JSON array of them, object keys sorted, BLAKE2b.
-
-    (Called once per row: the defaults bind the two C functions locally.)"""
-    try:
-        text = _dumps(values, option=_KEY_OPTIONS)
-    except (TypeError, orjson.JSONEncodeError):  # integers wider than 64 bits
-        text = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-    return _blake2b(text, digest_size=16).hexdigest()
-
-
-def cached_row_key(row: dict[str, Any], key_fields: tuple[str, ...]) -> str:
-    key = row.get(KEY_SLOT)
-    if key is None:
-        key = row[KEY_SLOT] = row_key(list(map(row.get, key_fields)))
-    return key
 
 
 def to_json_text(value: Any) -> str | None:
@@ -61,7 +44,7 @@ def to_json_text(value: Any) -> str | None:
 
 
 class ArrowConverter:
-    """Turns batches of one table's rows into Arrow tables with its pinned schema.
+    """Turns batches of one table's rows into Arrow tables with its pinned schema, column by column in C++.
 
     Fields Pendo sends that the spec does not know yet are kept, as text columns (JSON text for non-strings, lists
     and objects included), so nothing is dropped and their type can never change later; dbt staging casts them.
@@ -69,14 +52,12 @@ class ArrowConverter:
 
     def __init__(self, table: EventTable) -> None:
         self.table = table
-        self._known = {f.source for f in table.fields} | {KEY_SLOT}
+        self._known = {f.source for f in table.fields}
         self._json_fields = tuple(f.source for f in table.fields if f.kind == JSON)
         self._extras: dict[str, str] = {}  # Pendo field -> column, in order of first appearance
         # The fast path: pyarrow turns the row dicts into a struct array in C++ (keys it does not know are ignored).
-        self._struct = pa.struct(
-            [pa.field(KEY_SLOT, pa.string())] + [pa.field(f.source, ARROW_TYPES[f.kind]) for f in table.fields]
-        )
-        self._names = [ROW_KEY, *(f.column for f in table.fields)]
+        # JSON fields are left out of it: they become text column by column.
+        self._struct = pa.struct([pa.field(f.source, ARROW_TYPES[f.kind]) for f in table.fields if f.kind != JSON])
         self._counts = tuple((f.source, f.column) for f in table.fields if f.source in COUNT_FIELDS)
         self.integer_fields = tuple(f.source for f in table.fields if f.kind == BIGINT)
         self._schema = pa.schema(
@@ -84,22 +65,17 @@ class ArrowConverter:
             + [pa.field(f.column, ARROW_TYPES[f.kind]) for f in table.fields]
         )
 
-    def convert(self, rows: list[dict[str, Any]]) -> pa.Table:
-        """The rows as one Arrow table (the rows' JSON fields are replaced by their JSON text on the way)."""
-        key_fields = self.table.key_fields
-        json_fields = self._json_fields
-        for row in rows:
-            if KEY_SLOT not in row:  # before JSON fields turn into text: the key hashes the values
-                row[KEY_SLOT] = row_key(list(map(row.get, key_fields)))
-            for name in json_fields:
-                value = row.get(name)
-                if value is not None and not isinstance(value, str):
-                    row[name] = to_json_text(value)
+    def convert(self, rows: Sequence[dict[str, Any]]) -> pa.Table:
+        """The rows as one Arrow table: `row_key` first, then the pinned columns, then any extra fields."""
+        keys = pa.array(row_keys(rows, self.table.key_fields), pa.string())
+        json_columns = {name: _json_text(rows, name) for name in self._json_fields}
         try:
-            batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=self._struct))
-            table = pa.Table.from_batches([batch]).rename_columns(self._names).cast(self._schema)
+            struct = pa.array(rows, type=self._struct)
+            columns = json_columns | {field.name: struct.field(field.name) for field in self._struct}
+            arrays = [keys, *(columns[f.source] for f in self.table.fields)]
+            table = pa.Table.from_arrays(arrays, schema=self._schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-            table = self._convert_by_column(rows)  # a value of another type: coerce it, or say which one
+            table = self._convert_by_column(rows, keys, json_columns)  # a value of another type: coerce it, or say
         for source, column in self._counts:
             lowest = pc.min(table.column(column)).as_py()
             if lowest is not None and lowest < 0:
@@ -108,16 +84,29 @@ class ArrowConverter:
             if name not in self._extras:
                 self._extras[name] = _naming.normalize_identifier(name)
         for name, column in self._extras.items():
-            values = _array([row.get(name) for row in rows], TEXT, f"{self.table.name}.{name}", pinned=False)
+            values = _array(list(map(dict.get, rows, repeat(name))), TEXT, f"{self.table.name}.{name}", pinned=False)
             table = table.append_column(pa.field(column, pa.string()), values)
         return table
 
-    def _convert_by_column(self, rows: list[dict[str, Any]]) -> pa.Table:
-        arrays = [pa.array([row[KEY_SLOT] for row in rows], pa.string())]
+    def _convert_by_column(
+        self, rows: Sequence[dict[str, Any]], keys: pa.Array, json_columns: dict[str, pa.Array]
+    ) -> pa.Table:
+        arrays = [keys]
         for field in self.table.fields:
-            kind = TEXT if field.kind == JSON else field.kind  # JSON fields are text already
-            arrays.append(_array([row.get(field.source) for row in rows], kind, f"{self.table.name}.{field.source}"))
+            if field.kind == JSON:
+                arrays.append(json_columns[field.source])
+            else:
+                values = list(map(dict.get, rows, repeat(field.source)))
+                arrays.append(_array(values, field.kind, f"{self.table.name}.{field.source}"))
         return pa.Table.from_arrays(arrays, schema=self._schema)
+
+
+def _json_text(rows: Sequence[dict[str, Any]], name: str) -> pa.Array:
+    """A JSON field as text: strings as they are, anything else as its JSON text."""
+    values = list(map(dict.get, rows, repeat(name)))
+    if set(map(type, values)) <= _TEXT_TYPES:
+        return pa.array(values, pa.string())
+    return pa.array([v if v is None or isinstance(v, str) else to_json_text(v) for v in values], pa.string())
 
 
 def _array(values: list[Any], kind: str, where: str, pinned: bool = True) -> pa.Array:

@@ -8,39 +8,44 @@ that keep the list order in `_dlt_list_idx`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import dlt
+import orjson
 from dlt.extract.resource import DltResource
 
 from extract.config import Settings
-from extract.load.progress import Progress
+from extract.load.window_hashes import unless_unchanged
 from extract.pendo.client import (
     InvalidAnswer,
     PendoClient,
     PendoRequestError,
-    RequestCounts,
     ResponseInterrupted,
     WindowTooLarge,
 )
 from extract.pendo.keyset import Bound, KeysetPager, Position, batches, field_value, keyset_condition
 from extract.pendo.queries import app_id_param, paged
 from extract.resources.metadata_types import MetadataTyper, declared_types
+from extract.resources.reading import ReadContext
 from extract.resources.registry import METADATA_SCHEMA_COLUMNS, EntitySpec
 from extract.settings import DICT_BATCH_ROWS, MERGE, MERGE_STAGED_UNIQUE
 
 METADATA_KINDS = {"visitors": "visitor", "accounts": "account"}  # entities whose custom metadata Pendo types
+CONTENT_HASH = "content_hash"  # in the resource state: the hash of the rows of the last load
+ENTITY_HOLD_BYTES = 16 << 20  # rows (as JSON) held until the table's hash is known; a larger table always loads
 
 
-@dataclass
-class EntityContext:
+def _add_batch(digest: Any, batch: tuple[list[dict[str, Any]], Any]) -> int:
+    data = orjson.dumps(batch, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    digest.update(data)
+    return len(data)
+
+
+@dataclass(kw_only=True)
+class EntityContext(ReadContext):
     settings: Settings
-    progress: Progress
-    client: Callable[[RequestCounts], PendoClient]
-    max_attempts: int  # dlt's request_max_attempts, reused for responses cut off mid-body
-    backoff: Callable[[int], None] = lambda attempt: None  # waits before the n-th retry of a malformed answer
 
 
 def _source_params(spec: EntitySpec, settings: Settings) -> Any:
@@ -84,34 +89,41 @@ def entity_resource(spec: EntitySpec, context: EntityContext) -> DltResource:
                 yield row
 
         typer = _metadata_typer(spec, client)
-        position, interrupted, malformed = Position(), 0, 0
-        while True:
-            pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
-            try:
-                for batch in batches(pager.rows(), DICT_BATCH_ROWS):
-                    stats.rows += len(batch)
-                    context.progress.note(stats)
-                    if typer is None:
-                        yield batch
-                    else:  # the declared types as column hints, before dlt sees a value
-                        hints = dlt.mark.make_hints(columns=typer.hints(batch))
-                        yield dlt.mark.with_hints([typer.apply(row) for row in batch], hints)
-                break
-            except InvalidAnswer as error:  # retried like a 5xx; then one line, and nothing of this table loads
-                malformed += 1
-                stats.counts.resent += 1
-                if malformed >= context.max_attempts:
-                    raise InvalidAnswer(f"{spec.name}: {error} (after {malformed} attempts)") from None
-                context.backoff(malformed)
-                position = pager.position()
-            except ResponseInterrupted:  # resume after the last row handed over, like the event tables
-                interrupted += 1
-                stats.counts.resent += 1
-                if interrupted >= context.max_attempts:
-                    raise
-                position = pager.position()
-            except WindowTooLarge as error:
-                raise PendoRequestError(f"{spec.name}: {error}; lower sources.pendo.page_size") from None
+
+        def typed_batches() -> Iterator[tuple[list[dict[str, Any]], Any]]:
+            position, retries = Position(), context.retries(stats.counts)
+            while True:
+                pager = KeysetPager(query, sort, identity, context.settings.page_size, position)
+                try:
+                    for batch in batches(pager.rows(), DICT_BATCH_ROWS):
+                        stats.rows += len(batch)
+                        context.progress.note(stats)
+                        if typer is None:
+                            yield batch, None
+                        else:  # the declared types as column hints, before dlt sees a value
+                            hints = typer.hints(batch)
+                            yield [typer.apply(row) for row in batch], hints
+                    return
+                except InvalidAnswer as error:  # retried like a 5xx; then one line, and nothing of this table loads
+                    retries.after_malformed(error, f"{spec.name}: ")
+                    position = pager.position()
+                except ResponseInterrupted:  # resume after the last row handed over, like the event tables
+                    if not retries.after_interrupted():
+                        raise
+                    position = pager.position()
+                except WindowTooLarge as error:
+                    raise PendoRequestError(f"{spec.name}: {error}; lower sources.pendo.page_size") from None
+                finally:
+                    stats.repeated += pager.repeated
+
+        # A table whose rows (and declared types) are what the last load stored is not loaded again.
+        state = dlt.current.resource_state(spec.name)
+        outcome: dict[str, Any] = {}
+        previous = state.get(CONTENT_HASH)
+        for rows, hints in unless_unchanged(typed_batches(), previous, _add_batch, ENTITY_HOLD_BYTES, outcome):
+            yield rows if hints is None else dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=hints))
+        state[CONTENT_HASH] = outcome["hash"]
+        stats.unchanged += outcome["skipped"]
         stats.done = True
         context.progress.note(stats, force=True)
 

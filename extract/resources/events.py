@@ -7,43 +7,38 @@ hour; a window that still fails at one hour ends the run with a message naming t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import dlt
 import pyarrow as pa
 from dlt.extract.resource import DltResource
 
-from extract.load.progress import Progress, TableStats
+from extract.load.progress import TableStats
+from extract.load.window_hashes import WindowHashes
 from extract.load.window_plan import RunPlan
 from extract.pendo.client import (
     InvalidAnswer,
-    PendoClient,
     PendoError,
-    RequestCounts,
     ResponseInterrupted,
     WindowTooLarge,
 )
-from extract.pendo.keyset import Bound, KeysetPager, Position, batches, keyset_condition
+from extract.pendo.keyset import Bound, Position, TablePager, keyset_condition
 from extract.pendo.queries import Stage, all_of, event_source_stage, paged
-from extract.resources.arrow import ArrowConverter, UnexpectedValue, cached_row_key
+from extract.resources.arrow import ArrowConverter, UnexpectedValue
+from extract.resources.reading import ReadContext
 from extract.resources.registry import EventTable
 from extract.resources.windows import Calendar, Window
-from extract.settings import ARROW_BATCH_ROWS, MERGE_STAGED_UNIQUE, ROW_KEY
+from extract.settings import ANSWER_PIECE_BYTES, MERGE_STAGED_UNIQUE, ROW_KEY
 
 
 class WindowFailed(PendoError):
     """A one-hour window that Pendo still cannot answer."""
 
 
-@dataclass
-class EventContext:
+@dataclass(kw_only=True)
+class EventContext(ReadContext):
     plan: RunPlan
-    progress: Progress
-    client: Callable[[RequestCounts], PendoClient]
-    max_attempts: int  # dlt's request_max_attempts, reused for responses cut off mid-body
-    backoff: Callable[[int], None] = lambda attempt: None  # waits before the n-th retry of a malformed answer
 
 
 class WindowReader:
@@ -56,45 +51,40 @@ class WindowReader:
         self.calendar: Calendar = context.plan.calendar
         self.unit = context.plan.bucket_unit(table)
         self.stats = stats
+        self.context = context
         self.progress = context.progress
-        self.max_attempts = context.max_attempts
-        self.backoff = context.backoff
         self.client = context.client(stats.counts)
         self.converter = ArrowConverter(table)
+        columns = {f.source: f.column for f in table.fields}
+        self._sort_columns = tuple(columns[name] for name in table.sort(self.unit))
         self._stopped_at = Position()
 
     def read(self, window: Window) -> Iterator[pa.Table]:
         """Every row of `window` once. A failed read resumes where it stopped: on the same window after a cut-off
         response, on both halves after a "too large" answer; rows handed over before are never read again."""
         pending: list[tuple[Window, Position]] = [(window, Position())]
-        interrupted = malformed = 0
+        retries = self.context.retries(self.stats.counts)
         while pending:
             current, start = pending[0]
             try:
                 yield from self._read_once(current, start)
             except InvalidAnswer as error:  # retried like a 5xx, then the run stops here: the cursor stays
-                malformed += 1
-                self.stats.counts.resent += 1
-                if malformed >= self.max_attempts:
-                    raise InvalidAnswer(f"{error} (after {malformed} attempts)") from None
-                self.backoff(malformed)
+                retries.after_malformed(error)
                 pending[0] = (current, self._stopped_at.copy())
                 continue
             except WindowTooLarge as error:
                 pending[0:1] = [(half, self._stopped_at.copy()) for half in self._halves(current, str(error))]
-                interrupted = 0
+                retries.reset(malformed=False)
                 continue
             except ResponseInterrupted as error:
-                interrupted += 1
-                self.stats.counts.resent += 1
-                if interrupted < self.max_attempts:
+                if retries.after_interrupted():
                     pending[0] = (current, self._stopped_at.copy())
                     continue
                 pending[0:1] = [(half, self._stopped_at.copy()) for half in self._halves(current, str(error))]
-                interrupted = 0
+                retries.reset(malformed=False)
                 continue
             pending.pop(0)
-            interrupted = malformed = 0
+            retries.reset()
 
     def _halves(self, window: Window, reason: str) -> tuple[Window, Window]:
         halves = self.calendar.split(window, self.unit)
@@ -117,40 +107,29 @@ class WindowReader:
             base.append({"identified": "visitorId"})
         in_window = self._window_condition(window)
         sort = self.table.sort(self.unit)
-
         integer_fields = self.converter.integer_fields
 
-        def query(bound: Bound | None, limit: int) -> Iterator[dict[str, Any]]:
+        def query(bound: Bound | None, limit: int) -> Iterator[pa.Table]:
             self.stats.pages += 1
-            keyset = keyset_condition(sort, bound)
-            return self.client.aggregate(paged(base, all_of(in_window, keyset), sort, limit), integer_fields)
-
-        pager = KeysetPager(query, sort, self._identity, self.settings.page_size, start)
-        self._stopped_at = start
-        converted = start  # where the rows converted so far end
-        try:
-            for batch in batches(pager.rows(), ARROW_BATCH_ROWS):
+            pipeline = paged(base, all_of(in_window, keyset_condition(sort, bound)), sort, limit)
+            for piece in self.client.aggregate_pieces(pipeline, integer_fields, ANSWER_PIECE_BYTES):
                 try:
-                    table = self._table(batch)
-                except UnexpectedValue as error:
-                    refused = InvalidAnswer(str(error))
-                    refused.resume_at = converted  # type: ignore[attr-defined]  # this batch is not loaded
-                    raise refused from None
-                converted = pager.position()
+                    yield self.converter.convert(piece)
+                except UnexpectedValue as error:  # this piece is not handed over: the read resumes before it
+                    raise InvalidAnswer(str(error)) from None
+
+        pager = TablePager(query, sort, self._sort_columns, ROW_KEY, self.settings.page_size, start)
+        self._stopped_at = start
+        try:
+            for table in pager.tables():
+                self.stats.rows += table.num_rows
+                self.progress.note(self.stats)
                 yield table
-        except PendoError as error:
-            # the rows handed over so far are loaded, not read again
-            self._stopped_at = getattr(error, "resume_at", None) or pager.position()
+        except PendoError:
+            self._stopped_at = pager.position()  # the tables handed over so far are loaded, not read again
             raise
-
-    def _table(self, batch: list[dict[str, Any]]) -> pa.Table:
-        table = self.converter.convert(batch)
-        self.stats.rows += len(batch)
-        self.progress.note(self.stats)
-        return table
-
-    def _identity(self, row: dict[str, Any]) -> str:
-        return cached_row_key(row, self.table.key_fields)
+        finally:
+            self.stats.repeated += pager.repeated
 
     def _window_condition(self, window: Window) -> str:
         """The rows that belong to `window`, by a field of their own, so that windows never share a row."""
@@ -192,11 +171,15 @@ def event_resource(table: EventTable, context: EventContext) -> DltResource:
         windows = plan.windows(table, state)
         stats.windows_planned = stats.windows + len(windows)
         reader = WindowReader(table, context, stats)
+        hashes = WindowHashes(state, backfill=plan.backfill is not None)
+        if windows and table.name not in plan.resume:  # the first load of this invocation starts at the lookback
+            hashes.forget_before(windows[0].start)
         rows_at_start = stats.rows
         for index, window in enumerate(windows):
-            yield from reader.read(window)
+            yield from hashes.changed(window, reader.read(window))
             plan.window_done(table, state, window)
             stats.windows += 1
+            stats.unchanged += hashes.skipped
             if stats.rows - rows_at_start >= plan.settings.rows_per_load and index + 1 < len(windows):
                 plan.deferred.add(table.name)  # commit this load; the next one resumes at the next window
                 context.progress.note(stats, force=True)

@@ -7,8 +7,9 @@ import json
 import pyarrow as pa
 import pytest
 
-from extract.resources.arrow import KEY_SLOT, ArrowConverter, UnexpectedValue, cached_row_key, row_key
+from extract.resources.arrow import ArrowConverter, UnexpectedValue
 from extract.resources.registry import EVENT_TABLES, ROW_KEY
+from extract.resources.row_keys import row_key, row_keys
 
 PAGE_ROW = {
     "accountId": 'O\'Reilly "Quoted" Ltd',
@@ -76,14 +77,49 @@ def test_rows_convert_to_the_pinned_schema_with_json_text_and_a_key_column():
     assert json.loads(table.column("parameters")[0].as_py()) == PAGE_ROW["parameters"]
     assert table.column("parameters")[1].as_py() is None
     assert table.column(ROW_KEY).to_pylist() == keys
-    assert KEY_SLOT not in table.column_names
 
 
-def test_the_key_is_computed_once_per_row():
-    row = dict(PAGE_ROW)
-    key = cached_row_key(row, EVENT_TABLES["page_events"].key_fields)
-    row["visitorId"] = "someone else"  # a cached key is not recomputed
-    assert cached_row_key(row, EVENT_TABLES["page_events"].key_fields) == key
+# Values that take every path of the column-wise keys: quoting, escapes, control characters, non-ASCII, integers at
+# and beyond 64 bits, booleans, floats, objects in any key order, lists, and missing fields.
+AWKWARD = [
+    "plain",
+    'O\'Reilly "Quoted" \\ Ltd',
+    "用户-42",
+    "tab\tnew\nline\x00nul\x1f",
+    "\u2028\x7f",
+    "",
+    None,
+    0,
+    -(2**63),
+    2**63 - 1,
+    2**70,
+    True,
+    1.5,
+    3.0,
+    {"b": 1, "a": [1, {"z": 2, "y": None}]},
+    ["x", 1],
+]
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["one-type-columns", "mixed-columns"])
+def test_keys_of_a_batch_are_the_keys_of_its_rows(mixed):
+    fields = ("a", "b", "c", "d")
+    pools = (
+        [AWKWARD] * 4
+        if mixed
+        else [[v for v in AWKWARD if v is None or isinstance(v, str)], [None, 0, 7, -(2**63), 2**63 - 1]] * 2
+    )
+    rows = [
+        {
+            name: pool[(i * (n + 3)) % len(pool)]
+            for n, (name, pool) in enumerate(zip(fields, pools, strict=True))
+            if (i + n) % 5
+        }
+        for i in range(200)
+    ]
+    expected = [row_key([row.get(name) for name in fields]) for row in rows]
+    assert row_keys(rows, fields) == expected
+    assert len(set(expected)) > 20  # the rows differ: the comparison is not between 200 copies of one key
 
 
 def test_unknown_fields_are_kept_as_text_columns_in_every_later_batch():

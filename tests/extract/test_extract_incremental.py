@@ -56,6 +56,28 @@ def test_late_rows_inside_the_lookback_are_picked_up_without_duplicates(start_si
         assert _no_duplicates(target, table), table
 
 
+def test_a_rerun_that_finds_nothing_changed_loads_no_window_again(start_simulator, extractor):
+    simulator = start_simulator(*WORLD)
+    target = extractor(simulator, SOURCES__PENDO__LOOKBACK="3d", **FROM_FIRST_DAY)
+    tables = ("events", "guide_events")
+    first = target.run("--resources", ",".join((*tables, "visitors")))
+    assert first.ok, first.describe()
+    before = {table: _natural(target, table) for table in tables}
+    loads = {t: target.query(f"select distinct _dlt_load_id from pendo_raw.{t}") for t in (*tables, "visitors")}
+    assert all(before.values()) and all(len(ids) == 1 for ids in loads.values())
+
+    second = target.run("--resources", ",".join((*tables, "visitors")))
+    assert second.ok, second.describe()
+    assert second.windows("events") == 3 and second.stat("events", "unchanged") == 3
+    assert second.windows("guide_events") > 0
+    assert second.stat("guide_events", "unchanged") == second.windows("guide_events")
+    assert second.stat("visitors", "unchanged") == 1 and second.stat("visitors", "rows") > 0
+    for table, ids in loads.items():  # no row rewritten
+        assert target.query(f"select distinct _dlt_load_id from pendo_raw.{table}") == ids, table
+    assert {table: _natural(target, table) for table in tables} == before
+    assert "not loaded again" in second.result.stdout
+
+
 def test_anonymous_visitors_can_be_left_out_of_visitors_and_every_event_table(start_simulator, extractor):
     simulator = start_simulator(*WORLD)
     target = extractor(simulator, SOURCES__PENDO__INCLUDE_ANONYMOUS="false", **FROM_FIRST_DAY)
@@ -124,6 +146,9 @@ def test_keyset_paging_with_tiny_pages_through_ties_and_hostile_ids(start_simula
     assert {a for (a,) in target.query("select account_id from pendo_raw.accounts")} == accounts
     assert any('"' in a for a in accounts) and any("\\" in a for a in accounts)
     assert run.stat("visitors", "pages") >= len(visitors)
+    # Every page after the first starts at the last row's key, inclusive: that row comes again and is dropped.
+    assert run.stat("visitors", "repeated") >= run.stat("visitors", "pages") - 1
+    assert run.stat("guide_events", "repeated") >= 1
     shared = Counter(
         t for (t,) in target.query("select guide_timestamp from pendo_raw.guide_events")
     )  # advancing a step and seeing the next one happen at the same millisecond

@@ -11,12 +11,39 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
-from extract.pendo.keyset import KeysetPager, KeysetStuck, Position, batches, keyset_condition
+from extract.pendo.keyset import KeysetPager, KeysetStuck, Position, TablePager, batches, keyset_condition
 from extract.pendo.queries import at_or_after, string_literal
 
 SORT = ("lastTime", "visitorId")
+PAGERS = ["rows", "tables"]
+
+
+def pager(kind: str, query, page_size: int, start: Position | None = None):
+    """A pager of `kind` over `query` (rows as dicts): the table pager gets them as Arrow tables of up to three
+    rows (as pieces of an answer), and hands its tables back as rows."""
+    if kind == "rows":
+        return KeysetPager(query, SORT, lambda row: row["id"], page_size, start)
+    schema = pa.schema([("id", pa.int64()), ("lastTime", pa.int64()), ("visitorId", pa.string())])
+
+    def tables(bound: tuple[Any, ...] | None, limit: int) -> Iterator[pa.Table]:
+        piece: list[dict[str, Any]] = []
+        for row in query(bound, limit):
+            piece.append(row)
+            if len(piece) == 3:
+                yield pa.Table.from_pylist(piece, schema)
+                piece = []
+        if piece:
+            yield pa.Table.from_pylist(piece, schema)
+
+    class AsRows(TablePager):
+        def rows(self) -> Iterator[dict[str, Any]]:
+            for table in self.tables():
+                yield from table.to_pylist()
+
+    return AsRows(tables, SORT, SORT, "id", page_size, start)
 
 
 class TieShufflingServer:
@@ -37,9 +64,11 @@ class TieShufflingServer:
         return iter([dict(row) for row in kept[:limit]])
 
 
-def page_through(rows: list[dict[str, Any]], page_size: int) -> tuple[list[dict[str, Any]], TieShufflingServer]:
+def page_through(
+    rows: list[dict[str, Any]], page_size: int, kind: str = "rows"
+) -> tuple[list[dict[str, Any]], TieShufflingServer]:
     server = TieShufflingServer(rows)
-    got = list(KeysetPager(server.query, SORT, lambda row: row["id"], page_size).rows())
+    got = list(pager(kind, server.query, page_size).rows())
     return got, server
 
 
@@ -47,48 +76,54 @@ def ids(rows: list[dict[str, Any]]) -> list[int]:
     return sorted(row["id"] for row in rows)
 
 
-def test_many_rows_sharing_one_cursor_value_are_all_returned_once():
+@pytest.mark.parametrize("kind", PAGERS)
+def test_many_rows_sharing_one_cursor_value_are_all_returned_once(kind):
     rows = [{"id": i, "lastTime": 1_000, "visitorId": f"v{i % 37:03d}"} for i in range(500)]
     rows += [{"id": 500 + i, "lastTime": 1_000 + i % 3, "visitorId": "v000"} for i in range(40)]
-    got, server = page_through(rows, page_size=7)
+    got, server = page_through(rows, page_size=7, kind=kind)
     assert ids(got) == list(range(540))
     assert len(server.requests) > 540 // 7
 
 
-def test_a_group_larger_than_a_page_sharing_the_whole_sort_key_doubles_the_limit():
+@pytest.mark.parametrize("kind", PAGERS)
+def test_a_group_larger_than_a_page_sharing_the_whole_sort_key_doubles_the_limit(kind):
     rows = [{"id": i, "lastTime": 5, "visitorId": "same"} for i in range(30)]
     rows += [{"id": 30 + i, "lastTime": 6, "visitorId": "later"} for i in range(3)]
-    got, server = page_through(rows, page_size=4)
+    got, server = page_through(rows, page_size=4, kind=kind)
     assert ids(got) == list(range(33))
     assert max(limit for _, limit in server.requests) >= 32
     assert server.requests[-1][1] == 4  # back to the page size once past the group
 
 
+@pytest.mark.parametrize("kind", PAGERS)
 @pytest.mark.parametrize("page_size", [1, 2, 3, 10, 1000])
-def test_every_page_size_gives_the_same_rows(page_size):
+def test_every_page_size_gives_the_same_rows(page_size, kind):
     generator = random.Random(7)
     rows = [
         {"id": i, "lastTime": generator.randrange(5), "visitorId": generator.choice(["a", "b", 'c"q', "d\\e"])}
         for i in range(120)
     ]
-    got, _ = page_through(rows, page_size)
+    got, _ = page_through(rows, page_size, kind)
     assert ids(got) == list(range(120))
 
 
-def test_an_empty_answer_ends_paging_at_once():
-    got, server = page_through([], page_size=10)
+@pytest.mark.parametrize("kind", PAGERS)
+def test_an_empty_answer_ends_paging_at_once(kind):
+    got, server = page_through([], page_size=10, kind=kind)
     assert got == [] and len(server.requests) == 1
 
 
-def test_a_server_that_ignores_the_bound_is_detected():
+@pytest.mark.parametrize("kind", PAGERS)
+def test_a_server_that_ignores_the_bound_is_detected(kind):
     def stubborn(bound: tuple[Any, ...] | None, limit: int) -> Iterator[dict[str, Any]]:
         return iter([{"id": 1, "lastTime": 1, "visitorId": "a"}] * limit)
 
     with pytest.raises(KeysetStuck):
-        list(KeysetPager(stubborn, SORT, lambda row: row["id"], 2).rows())
+        list(pager(kind, stubborn, 2).rows())
 
 
-def test_the_bound_stops_before_a_null_tie_break():
+@pytest.mark.parametrize("kind", PAGERS)
+def test_the_bound_stops_before_a_null_tie_break(kind):
     rows = [{"id": i, "lastTime": i // 4, "visitorId": None if i % 2 else f"v{i}"} for i in range(20)]
     server = TieShufflingServer([{**r, "visitorId": r["visitorId"] or ""} for r in rows])
 
@@ -97,7 +132,7 @@ def test_the_bound_stops_before_a_null_tie_break():
         for row in server.query(bound, limit):
             yield {**row, "visitorId": row["visitorId"] or None}
 
-    got = list(KeysetPager(query, SORT, lambda row: row["id"], 3).rows())
+    got = list(pager(kind, query, 3).rows())
     assert ids(got) == list(range(20))
 
 
@@ -105,7 +140,8 @@ class Interrupted(Exception):
     pass
 
 
-def test_a_read_that_fails_mid_page_resumes_after_the_last_row_handed_over():
+@pytest.mark.parametrize("kind", PAGERS)
+def test_a_read_that_fails_mid_page_resumes_after_the_last_row_handed_over(kind):
     rows = [{"id": i, "lastTime": i // 9, "visitorId": f"v{i % 4}"} for i in range(200)]
     server = TieShufflingServer(rows)
     handed: list[dict[str, Any]] = []
@@ -122,16 +158,30 @@ def test_a_read_that_fails_mid_page_resumes_after_the_last_row_handed_over():
                     raise Interrupted
                 yield row
 
-        pager = KeysetPager(flaky, SORT, lambda row: row["id"], 10, position)
+        reader = pager(kind, flaky, 10, position)
         try:
-            for batch in batches(pager.rows(), 3):
+            for batch in batches(reader.rows(), 3):
                 handed.extend(batch)
             break
         except Interrupted:
             failures += 1
-            position = pager.position()
+            position = reader.position()
     assert failures > 10
     assert sorted(row["id"] for row in handed) == list(range(200))  # each row once, none twice
+
+
+@pytest.mark.parametrize("kind", PAGERS)
+def test_a_row_sent_twice_in_one_answer_or_again_at_the_bound_is_handed_over_once(kind):
+    rows = [{"id": i, "lastTime": i // 6, "visitorId": f"v{i % 2}"} for i in range(60)]
+    server = TieShufflingServer(rows)
+
+    def repeating(bound: tuple[Any, ...] | None, limit: int) -> Iterator[dict[str, Any]]:
+        answer = list(server.query(bound, limit))
+        yield from answer
+        yield from answer[:2]  # a broken server repeats rows further down the same answer
+
+    got = list(pager(kind, repeating, 7).rows())
+    assert sorted(row["id"] for row in got) == list(range(60))
 
 
 def test_batches_hand_over_the_rows_taken_before_a_failure():

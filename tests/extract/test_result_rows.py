@@ -121,6 +121,6 @@ def test_pendo_shaped_answers_never_need_ijson(monkeypatch):
     def no_ijson(*args, **kwargs):
         raise AssertionError("the fast path handed over to ijson")
 
-    monkeypatch.setattr(result_rows, "_ijson_rows", no_ijson)
+    monkeypatch.setattr(result_rows, "_ijson_pieces", no_ijson)
     data = body(rows(500))  # hostile strings with `},{` and nested lists of objects included
     assert list(parse(Trickle(data, 333), block_bytes=1000)) == rows(500)
