@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=pendo_incremental_strategy(),
         unique_key='guide_event_id',
+        partition_by=pendo_incremental_partitions(['guide_id', 'activity_date']),
         on_schema_change='append_new_columns',
     )
 }}
