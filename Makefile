@@ -39,11 +39,11 @@ setup: $(VENV)/.synced ## Install uv if missing, then build .venv from uv.lock
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet $(if $(wildcard $(VENV)/.synced-spark),--group spark)
 	@touch $@
 
-# The Spark path's dependencies (pyspark, dbt-spark: the uv group `spark`), kept out of `make setup`. Spark needs a
-# Java 17+ runtime (Debian: default-jre-headless).
+# The Spark path's dependencies (pyspark, dbt-spark: the uv group `spark`), kept out of `make setup`; once installed,
+# `make setup` keeps them (it syncs the group too). Spark needs a Java 17+ runtime (Debian: default-jre-headless).
 setup-spark: $(VENV)/.synced-spark ## Also install pyspark and dbt-spark (the Spark target; needs Java 17+)
 
 $(VENV)/.synced-spark: pyproject.toml uv.lock $(VENV)/.synced
