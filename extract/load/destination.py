@@ -26,9 +26,9 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination import Destination
-import dlt
 from dlt.destinations import duckdb, filesystem, postgres
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 

@@ -49,7 +49,7 @@ def lock_path(name: str | None = None) -> Path:
 
 
 def database_lock_path() -> Path:
-    """The database's lock file: beside a DuckDB file, or in the temporary folder for a Postgres connection or a lake."""
+    """The database's lock file: beside a DuckDB file, or in the temporary folder for a Postgres database or a lake."""
     from extract.load.destination import describe, destination_name, duckdb_path
 
     if destination_name() == "duckdb":

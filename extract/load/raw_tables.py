@@ -13,7 +13,8 @@ package and no cursor are involved, so the next load with data merges into the t
 
 On the lake (dlt's `filesystem` destination) DDL creates nothing but the table's folder, and a folder without a file
 gives a reader no columns (Spark cannot infer a schema from it). So there each such table also gets one empty parquet
-file, `empty.parquet` (not `_…`: Spark skips such names), holding its columns: readers see an empty table with the pinned columns, as on a database.
+file, `empty.parquet` (not `_…`: Spark skips such names), holding its columns: readers see an empty table with the
+pinned columns, as on a database.
 """
 
 from __future__ import annotations
