@@ -79,6 +79,27 @@ def trend_lines(rows: pa.Table, series: dict[str, str], *, title: str, y_title: 
     )
 
 
+def incomplete_days(rows: pa.Table, flag: str) -> list[str]:
+    """The days (ISO dates) whose `flag` column is false: e.g. the first 27 days of data, where MAU's window reaches
+    before the data."""
+    if flag not in rows.column_names:
+        return []
+    return [record["activity_date"] for record in _records(rows, ["activity_date", flag]) if record[flag] is False]
+
+
+def with_incomplete_days(chart: alt.Chart, rows: pa.Table, flag: str, *, note: str) -> alt.Chart | alt.LayerChart:
+    """`chart` over a grey band on the days whose `flag` is false, the band's tooltip saying why (`note`)."""
+    days = incomplete_days(rows, flag)
+    if not days:
+        return chart
+    band = (
+        alt.Chart(alt.Data(values=[{"start": days[0], "end": days[-1], "note": note}]))
+        .mark_rect(color="#adb5bd", opacity=0.25)
+        .encode(x="start:T", x2="end:T", tooltip=[alt.Tooltip("note:N", title="Incomplete")])
+    )
+    return alt.layer(band, chart)
+
+
 def ratio_line(rows: pa.Table, column: str, *, title: str, label: str) -> alt.Chart:
     """A share (0..1) over `activity_date`, shown as a percentage (e.g. stickiness = DAU / MAU)."""
     data = _records(rows, ["activity_date", column])
@@ -258,7 +279,7 @@ def nps_lines(rows: pa.Table, *, title: str, period: str) -> alt.Chart:
             alt.Tooltip("poll_name:N", title="Poll"),
             alt.Tooltip("period:O", title=period.capitalize()),
             alt.Tooltip("nps:Q", title="NPS", format=".0f"),
-            alt.Tooltip("responses:Q", title="Responses"),
+            alt.Tooltip("scored_visitors:Q", title="Scored visitors"),
             alt.Tooltip("promoters:Q", title="Promoters"),
             alt.Tooltip("passives:Q", title="Passives"),
             alt.Tooltip("detractors:Q", title="Detractors"),

@@ -26,6 +26,8 @@ ACTIVITY_TRENDS = {
     "monthly_active_visitors": "Monthly active (MAU)",
 }
 ACTIVITY_EXTRAS = ("active_accounts", "stickiness", "new_visitors", "returning_visitors")
+# Days whose WAU / MAU window reaches before the data (their counts are kept, and drawn apart).
+ACTIVITY_FLAGS = ("is_wau_complete", "is_mau_complete")
 
 # Closed-funnel counts per step (metric definitions 7, 8 and 11): column -> label.
 FUNNEL_MEASURES = {
@@ -87,7 +89,7 @@ def activity(marts: Marts) -> Panel:
     if missing := marts.missing(ACTIVITY, "activity_date", "active_visitors"):
         return Panel(note=missing)
     wanted = [*ACTIVITY_TRENDS, *ACTIVITY_EXTRAS]
-    columns = _present(marts, ACTIVITY, wanted)
+    columns = _present(marts, ACTIVITY, [*wanted, *ACTIVITY_FLAGS])
     rows = marts.query(f"select activity_date, {', '.join(columns)} from marts.{ACTIVITY} order by activity_date")
     return Panel(rows, _not_yet(marts, ACTIVITY, wanted))
 
@@ -203,7 +205,7 @@ def item_trend(marts: Marts, area: ProductArea, item_ids: list[str], window_days
 
 def nps(marts: Marts, period: str) -> Panel:
     """NPS per NPS poll and period (`week`, `month` or `quarter`), with the counts behind it."""
-    counts = ("responses", "promoters", "passives", "detractors")
+    counts = ("scored_visitors", "promoters", "passives", "detractors")
     if missing := marts.missing(NPS, "poll_id", "period_type", "period_start_date", "nps", *counts):
         return Panel(note=missing)
     named = marts.has(POLLS, "poll_id", "poll_question")

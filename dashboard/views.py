@@ -78,8 +78,12 @@ def _latest_stats(rows: Any) -> Any:
     }
     stats = [_stat(f"{last[column]:,}", label, day) for column, label in labels.items() if last.get(column) is not None]
     if last.get("stickiness") is not None:
-        stats.append(_stat(f"{last['stickiness']:.0%}", "Stickiness", "DAU ÷ MAU"))
+        caption = "DAU ÷ MAU" if last.get("is_mau_complete") is not False else "DAU ÷ MAU, window incomplete"
+        stats.append(_stat(f"{last['stickiness']:.0%}", "Stickiness", caption))
     return mo.hstack(stats, justify="start", gap=1, wrap=True)
+
+
+MAU_INCOMPLETE = "The 28 days before this day start before the data: MAU and stickiness count a shorter window."
 
 
 def activity(marts: Marts) -> View:
@@ -92,9 +96,11 @@ def activity(marts: Marts) -> View:
         trend = charts.trend_lines(
             rows, queries.ACTIVITY_TRENDS, title="Active visitors per day, week and month", y_title="Visitors"
         )
+        trend = charts.with_incomplete_days(trend, rows, "is_mau_complete", note=MAU_INCOMPLETE)
         side = []
         if "stickiness" in rows.column_names:
-            side.append(charts.ratio_line(rows, "stickiness", title="Stickiness (DAU ÷ MAU)", label="Stickiness"))
+            stickiness = charts.ratio_line(rows, "stickiness", title="Stickiness (DAU ÷ MAU)", label="Stickiness")
+            side.append(charts.with_incomplete_days(stickiness, rows, "is_mau_complete", note=MAU_INCOMPLETE))
         if {"new_visitors", "returning_visitors"} <= set(rows.column_names):
             side.append(
                 charts.stacked_bars(
@@ -108,6 +114,8 @@ def activity(marts: Marts) -> View:
         span = f"{first:%b %d, %Y} to {last:%b %d, %Y} ({days} days, in the subscription's time zone)."
         if days < 28 * 2 and "monthly_active_visitors" in rows.column_names:
             span += " WAU and MAU look back 7 and 28 days, so they climb over the first weeks of data."
+        if charts.incomplete_days(rows, "is_mau_complete"):
+            span += " Grey: days whose 28-day window starts before the data (MAU and stickiness incomplete)."
         parts = [mo.md(span).style(MUTED), _latest_stats(rows), trend]
         if side:
             parts.append(mo.hstack(side, widths="equal", gap=2))

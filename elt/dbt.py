@@ -1,5 +1,10 @@
 """`python -m elt dbt ARGS…`: dbt on the project, connected where dlt loads.
 
+dbt works in the extractor's subscription time zone: the commands that read vars get `--vars {pendo_timezone: …}`
+resolved by dlt from `[sources.pendo] timezone` (or its environment variable), so one setting serves both layers;
+vars the caller passes win. dbt needs no lookback: its incremental models rebuild what was loaded since their last
+run (transform/macros/pendo_incremental.sql).
+
 On Postgres, dbt's profile reads the connection from the POSTGRES_* variables, but the password may only be in
 `.dlt/secrets.toml`, which dbt cannot read. So dbt runs with POSTGRES_* set from the connection dlt resolves
 (`extract.load.destination.postgres_settings`): both layers always connect to the same database, and the password is
@@ -12,13 +17,43 @@ are registered (transform/macros/spark_lake.sql). On DuckDB, dbt runs as is.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+
+import yaml
 
 from elt import steps
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# dbt commands that take `--vars`.
+VARS_COMMANDS = frozenset(
+    {"build", "run", "test", "compile", "seed", "snapshot", "show", "docs", "list", "ls", "run-operation", "retry"}
+)
+
+
+def with_settings(args: list[str], timezone: str) -> list[str]:
+    """ARGS with `pendo_timezone` added to their `--vars` (merged: a var the caller passes wins), for a dbt command
+    that takes vars; other commands unchanged."""
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command not in VARS_COMMANDS:
+        return list(args)
+    merged: dict[str, object] = {"pendo_timezone": timezone}
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--vars" and index + 1 < len(args):
+            merged |= yaml.safe_load(args[index + 1]) or {}
+            index += 2
+            continue
+        if arg.startswith("--vars="):
+            merged |= yaml.safe_load(arg.removeprefix("--vars=")) or {}
+        else:
+            rest.append(arg)
+        index += 1
+    return [*rest, "--vars", json.dumps(merged)]
 
 
 def dbt_command(args: list[str]) -> list[str]:
@@ -55,8 +90,16 @@ def exec_with_connection(command: list[str], environment: dict[str, str], target
 
 def main(args: list[str]) -> int:
     """`python -m elt dbt ARGS…`; the target is DBT_TARGET (the Makefile derives it from DESTINATION)."""
+    from extract.config import ConfigError, subscription_timezone
+
     environment = steps.environment()
-    return exec_with_connection(dbt_command(args), environment, environment["DBT_TARGET"])
+    try:
+        timezone = subscription_timezone()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILED
+    command = dbt_command(with_settings(args, timezone))
+    return exec_with_connection(command, environment, environment["DBT_TARGET"])
 
 
 def _wrap(argv: list[str]) -> int:

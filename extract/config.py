@@ -145,6 +145,18 @@ def load_settings() -> Settings:
     return parse_settings(**{name: getattr(config, name) for name in SETTING_NAMES if name != "integration_key"})
 
 
+def subscription_timezone() -> str:
+    """The subscription time zone as the extractor resolves it (`[sources.pendo] timezone`, its environment variable,
+    then `PENDO_TIMEZONE`), checked; no other setting, not even the key, is needed. dbt gets it from here."""
+    try:
+        config = resolve_configuration(
+            PendoSourceConfiguration(), sections=("sources", SOURCE_NAME), accept_partial=True
+        )
+    except ConfigValueCannotBeCoercedException as error:
+        raise ConfigError(coercion_message(error.field_name, error.field_value)) from None
+    return _timezone(config.timezone)
+
+
 def parse_settings(
     *,
     region: str,

@@ -6,8 +6,8 @@ truth  [world flags] [--source S --period dayRange --first F (--last L | --count
        prints the true metrics (and, with --source, the rows the source returns for that window) as JSON
 
 World flags (the same for both, so truth describes what serve serves): --profile --seed --visitors --accounts --days
---apps --guides --timezone --now. Fault flags: see `pendo_simulator/faults.py` (each knob is a flag and an admin
-field).
+--apps --guides --timezone --now --attribute-change-at. Fault flags: see `pendo_simulator/faults.py` (each knob is a
+flag and an admin field).
 """
 
 from __future__ import annotations
@@ -73,6 +73,12 @@ def _world_flags(parser: argparse.ArgumentParser) -> None:
         type=_moment,
         default=None,
         help="the simulator's clock, ISO 8601 (default: the real time); data ends here",
+    )
+    parser.add_argument(
+        "--attribute-change-at",
+        type=_moment,
+        default=None,
+        help="ISO 8601: plans, roles and names change at this instant (pendo_simulator/changes.py; default: never)",
     )
 
 
@@ -142,6 +148,7 @@ def _config(args: argparse.Namespace) -> WorldConfig:
         days=args.days,
         timezone=args.timezone,
         now=now,
+        attribute_change_at=args.attribute_change_at,
         **settings,
     )
 

@@ -153,7 +153,7 @@ def guide_row(world: World, guide: Guide) -> Row:
         **_versioned(world, "guide", guide.guide_id, guide.created_ms, guide.updated_ms),
         "publishedAt": published,
         "publishedEver": world.is_published(guide),
-        "resetAt": 0,
+        "resetAt": guide.reset_ms or 0,
         "showsAfter": published,
         "expiresAfter": 0,
         "recurrence": 0,

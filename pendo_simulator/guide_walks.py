@@ -5,7 +5,10 @@ A visitor in a guide's audience is shown it at their first visit of the guide's 
 open it mid-guide from the resource center (so they are not in the closed funnel); on each step they advance
 (with a rate that decays along the steps, answering the step's polls first), dismiss, snooze (shown again on a later
 visit, `guideSnoozeCanceled`) or just leave (in progress). An advance and the next step's `guideSeen` share the
-millisecond, as they often do in Pendo. Nothing happens after the world's `now`.
+millisecond, as they often do in Pendo. In a branching guide, some advances from the branch step jump ahead
+(`destinationStepId`), so those visitors never see the steps between. When a guide is reset, its held-out visitors
+(`guideNotSeen` before the reset) are drawn again at their first visit after it: most are then shown the guide.
+Nothing happens after the world's `now`.
 
 Events are materialised for the whole world on first use (about 12 s and 100 MB at 45,000 visitors; a second or
 less at test scales) and served by time window with a bisect.
@@ -42,6 +45,28 @@ def _exposures(world: World, guide: Guide, visitor: Visitor) -> Iterator[tuple[i
             yield visits[0].first_time, visits[0].device
 
 
+def _after_reset(
+    world: World, guide: Guide, visitor: Visitor, exposures: Iterator[tuple[int, Device]], held_out_at: int
+) -> tuple[int, Device] | None:
+    """A held-out visitor's first moment in the guide's app after the guide's reset, if it was reset after they were
+    held out (None otherwise, or when they do not come back)."""
+    if guide.reset_ms is None or held_out_at >= guide.reset_ms:
+        return None
+    for t, device in exposures:
+        if t >= guide.reset_ms:
+            return t + rng(world.seed, "after reset", guide.guide_id, visitor.index).randrange(1, 120_000), device
+    return None
+
+
+def _branch_destination(world: World, guide: Guide, visitor: Visitor, step: GuideStep) -> GuideStep | None:
+    """The step a branching advance jumps to (about 40% of advances from the branch step), else None."""
+    if guide.branch is None or step.number != guide.branch[0] or len(guide.steps) < guide.branch[1]:
+        return None
+    if rng(world.seed, "branch", guide.guide_id, visitor.index).random() >= 0.4:
+        return None
+    return guide.steps[guide.branch[1] - 1]
+
+
 def _walk_guide(world: World, guide: Guide, visitor: Visitor, events: list[GuideEvent], polls: list[PollEvent]) -> None:
     r = rng(world.seed, "walk", guide.guide_id, visitor.index)
     if r.random() >= guide.audience_share:
@@ -55,17 +80,22 @@ def _walk_guide(world: World, guide: Guide, visitor: Visitor, events: list[Guide
     reason = "auto" if guide.launch_method == "auto" else "badge"
     ordinal = 0
 
-    def emit(kind: str, step: GuideStep, at: int) -> None:
+    def emit(kind: str, step: GuideStep, at: int, destination: GuideStep | None = None) -> None:
         nonlocal ordinal
         if at < world.now_ms:
-            events.append(
-                GuideEvent(at, kind, guide, step, visitor, device, reason if kind == "guideSeen" else None, ordinal)
-            )
+            seen_reason = reason if kind == "guideSeen" else None
+            events.append(GuideEvent(at, kind, guide, step, visitor, device, seen_reason, ordinal, destination))
             ordinal += 1
 
     if r.random() < guide.control_share:
         emit("guideNotSeen", guide.steps[0], t)
-        return
+        again = _after_reset(world, guide, visitor, exposures, t)
+        if again is None:
+            return
+        t, device = again
+        if rng(world.seed, "held out again", guide.guide_id, visitor.index).random() < guide.control_share:
+            emit("guideNotSeen", guide.steps[0], t)
+            return
     if r.random() < 0.03:
         emit("guideTimeout", guide.steps[0], t)
         return
@@ -93,8 +123,9 @@ def _walk_guide(world: World, guide: Guide, visitor: Visitor, events: list[Guide
                     else:
                         response = r.choice(FREE_TEXT_ANSWERS)
                     polls.append(PollEvent(t, guide, step, poll, visitor, device, response, len(polls)))
-            emit("guideAdvanced", step, t)
-            step_index += 1
+            destination = _branch_destination(world, guide, visitor, step)
+            emit("guideAdvanced", step, t, destination)
+            step_index = destination.number - 1 if destination is not None else step_index + 1
             continue  # the next step is seen at the same millisecond as the advance
         if roll < guide.advance_rate * decay + guide.dismiss_rate:
             emit("guideDismissed", step, t)

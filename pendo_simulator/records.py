@@ -136,6 +136,8 @@ class Guide:
     advance_rate: float
     dismiss_rate: float
     snooze_rate: float
+    branch: tuple[int, int] | None = None  # (from, to) step numbers: a share of advances from `from` jump to `to`
+    reset_ms: int | None = None  # when the guide was reset (Pendo's resetAt); None: never
 
 
 class Visit(NamedTuple):
@@ -191,6 +193,7 @@ class GuideEvent:
     device: Device
     reason: str | None
     ordinal: int  # position in the visitor's walk through the guide: the record's identity
+    destination: GuideStep | None = None  # a branching guideAdvanced: the step it jumps to (destinationStepId)
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,7 +228,7 @@ def guide_event_row(event: GuideEvent) -> Row:
         type=event.type,
         guideId=event.guide.guide_id,
         guideStepId=event.step.step_id,
-        destinationStepId=None,
+        destinationStepId=event.destination.step_id if event.destination is not None else None,
         guideSeenReason=event.reason,
         url=f"https://{event.device.server}/home",
         pollId=None,

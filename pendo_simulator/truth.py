@@ -8,24 +8,35 @@ Output (`python -m pendo_simulator truth …`, one JSON object):
 - `params`: the world flags.
 - `daily`: one object per local day of the data, oldest first: `activity_date`, `active_visitors`,
   `active_identified_visitors`, `active_accounts`, `events`, `minutes`, `wau`, `mau`, `wau_identified`,
-  `mau_identified`, `stickiness`, `stickiness_identified`, `new_visitors`, `returning_visitors`,
-  `new_identified_visitors`, `returning_identified_visitors`.
+  `mau_identified`, `stickiness`, `stickiness_identified`, `wau_complete`, `mau_complete`, and per new-visitor rule
+  `new_visitors`, `returning_visitors`, `new_identified_visitors`, `returning_identified_visitors` (Pendo's first
+  visit, the default) and the same four suffixed `_first_in_data`.
 - `guide_steps`: one object per guide step: `guide_id`, `guide_step_id`, `step_number`, `visitors_seen`,
-  `visitors_advanced`, `visitors_dismissed`, `visitors_reached`, `step_conversion`, `cumulative_conversion`,
-  `drop_off`, `drop_off_last_step_advanced`.
-- `guides`: one object per guide: `guide_id`, `app_id`, `name`, `steps`, `control_visitors`, `visitors_seen`,
+  `visitors_advanced`, `visitors_dismissed`, `visitors_reached`, `visitors_reached_later_step`, `step_conversion`,
+  `cumulative_conversion`, `drop_off`, `drop_off_last_step_advanced`.
+- `guides`: one object per guide: `guide_id`, `app_id`, `name`, `steps`, `branching`, `reset`, `control_visitors`,
+  `visitors_seen`,
   `entered`, `completed_last_step_seen`, `completed_last_step_advanced`, `outcomes_last_step_seen` and
   `outcomes_last_step_advanced` (counts of completed/dismissed/snoozed/in_progress).
 - `guide_visitors`: one object per (guide, non-control visitor with a guideSeen): `guide_id`, `visitor_id`,
-  `entered_at`, `steps_reached`, per rule `outcome…`, `completed_at…`, `time_to_complete_ms…`.
+  `entered_at`, `steps_reached` (the furthest step reached), per rule `outcome…`, `completed_at…`,
+  `time_to_complete_ms…`.
+- `guide_daily`: one object per (guide, local day with an event of the guide): `guide_id`, `activity_date`, `events`,
+  `visitors_seen` (non-control), `visitors_in_control_group`.
 - `polls`: one object per poll: `guide_id`, `poll_id`, `poll_type`, `response_events`, `visitors`, and for NPS
   polls `responses`, `promoters`, `passives`, `detractors`, `nps`.
-- `retention`: one object per (cohort week, week number): `cohort_week` (Monday), `week_number`,
-  `cohort_visitors`, `retained_visitors`, `cohort_identified_visitors`, `retained_identified_visitors`, `complete`.
+- `retention`: one object per (cohort week, week number) of the data's weeks: `cohort_week` (Monday), `week_number`,
+  `cohort_visitors`, `retained_visitors`, `cohort_identified_visitors`, `retained_identified_visitors`, `complete`,
+  `left_censored`; cohorts by Pendo's first visit (the default rule). `retention_first_in_data`: the same by the
+  first active day in the data.
 - `pages`, `features`, `visitors`, `accounts`: every id the entity source lists or any event uses, with `is_listed`
   (false for ids seen only on events, the `orphans` profile), and `page_views` / `clicks` for pages and features.
   `guide_steps` rows of a step removed from its guide have `step_number` null and `is_listed` false; `guides` rows
   say whether the guide was ever `published`.
+- `attribute_changes` (`changes.py`): `at` (epoch ms, null without `--attribute-change-at`), `applied` (the
+  world's `now` is at or after it), `accounts` and `visitors` (id, `field`, `before`, `after`), `renamed` (per kind
+  `page`, `feature`, `guide`: the `id` and the current `name`).
+- `page_days`, `feature_days`, `account_engagement`, `guide_accounts`: see `truth_engagement.py`.
 - `rows` (only with `--source`): `{"source", "startTime", "window": [start, end) | null, "count", "results"}`:
   exactly the rows the source returns for that window in the final state, before any pipeline operator.
 Ratios are floats, null when the denominator is 0; times are epoch ms.
@@ -38,7 +49,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pendo_simulator import rows, timeseries
+from pendo_simulator import changes, rows, timeseries, truth_engagement
 from pendo_simulator.expressions import Context
 from pendo_simulator.visibility import View
 from pendo_simulator.world import World
@@ -82,8 +93,12 @@ def compute(world: World, source_query: dict[str, Any] | None = None) -> dict[st
         "guides": guides,
         "guide_visitors": guide_visitors,
         "polls": polls(world),
+        "guide_daily": guide_daily(world),
         "retention": weekly_retention(world, activity),
+        "retention_first_in_data": weekly_retention(world, activity, first_visit=False),
         **listings(world),
+        "attribute_changes": changes.truth(world),
+        **truth_engagement.compute(world),
     }
     if source_query is not None:
         result["rows"] = source_rows(world, **source_query)
@@ -126,6 +141,7 @@ def daily_activity(world: World, activity: list[dict[str, Any]] | None = None) -
     activity = activity if activity is not None else _activity(world)
     out = []
     seen_before: set[str] = set()
+    first_active = first_active_dates(world, activity)
     for day_index, day in enumerate(world.days):
         today = activity[day_index]
         visitors = today["visitors"]
@@ -134,7 +150,8 @@ def daily_activity(world: World, activity: list[dict[str, Any]] | None = None) -
         month = _union(a["visitors"] for a in activity[max(0, day_index - 27) : day_index + 1])
         week_identified = {v for v in week if not _is_anonymous_id(v)}
         month_identified = {v for v in month if not _is_anonymous_id(v)}
-        new = {v for v in visitors if v not in seen_before}
+        new_in_data = {v for v in visitors if v not in seen_before}
+        new = {v for v in visitors if first_active[v] == day}
         seen_before.update(visitors)
         out.append(
             {
@@ -150,13 +167,38 @@ def daily_activity(world: World, activity: list[dict[str, Any]] | None = None) -
                 "mau_identified": len(month_identified),
                 "stickiness": _ratio(len(visitors), len(month)),
                 "stickiness_identified": _ratio(len(identified), len(month_identified)),
+                "wau_complete": day_index >= 6,
+                "mau_complete": day_index >= 27,
                 "new_visitors": len(new),
                 "returning_visitors": len(visitors) - len(new),
                 "new_identified_visitors": len(new & identified),
                 "returning_identified_visitors": len(identified - new),
+                "new_visitors_first_in_data": len(new_in_data),
+                "returning_visitors_first_in_data": len(visitors) - len(new_in_data),
+                "new_identified_visitors_first_in_data": len(new_in_data & identified),
+                "returning_identified_visitors_first_in_data": len(identified - new_in_data),
             }
         )
     return out
+
+
+def first_active_dates(world: World, activity: list[dict[str, Any]], first_visit: bool = True) -> dict[str, date]:
+    """`metric_new_returning_visitor`: each active visitor's first active day, by Pendo's first visit (the local day
+    of `firstvisit` on the visitors source, when listed and earlier than the data) or by the data alone.
+
+    The data's days are the world's days: truth compares only the days the marts hold, which start on the first
+    world day with activity."""
+    first: dict[str, date] = {}
+    for day_index, day in enumerate(world.days):
+        for visitor_id in activity[day_index]["visitors"]:
+            first.setdefault(visitor_id, day)
+    if first_visit:
+        for row in rows.entity_rows(world, "visitors", None):
+            visitor_id = row["visitorId"]
+            first_visit_ms = row["metadata"]["auto"]["firstvisit"]
+            if visitor_id in first and first_visit_ms:
+                first[visitor_id] = min(first[visitor_id], world.clock.local_date(first_visit_ms))
+    return first
 
 
 def _union(sets: Iterable[dict[str, bool]]) -> set[str]:
@@ -170,55 +212,70 @@ def _is_anonymous_id(visitor_id: str) -> bool:
     return visitor_id.startswith("_PENDO_T_")
 
 
-def weekly_retention(world: World, activity: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """`metric_weekly_retention`: cohorts by the Monday-starting week of each visitor's first active day."""
+def weekly_retention(
+    world: World, activity: list[dict[str, Any]] | None = None, first_visit: bool = True
+) -> list[dict[str, Any]]:
+    """`metric_weekly_retention`: cohorts by the Monday-starting week of each visitor's first active day, cells for the
+    weeks of the data (from the week of its first active day to that of its last)."""
     activity = activity if activity is not None else _activity(world)
-    first_week: dict[str, date] = {}
     active_weeks: dict[str, set[date]] = defaultdict(set)
+    active_days = [day for day_index, day in enumerate(world.days) if activity[day_index]["visitors"]]
     for day_index, day in enumerate(world.days):
-        week = day - timedelta(days=day.weekday())
         for visitor_id in activity[day_index]["visitors"]:
-            first_week.setdefault(visitor_id, week)
-            active_weeks[visitor_id].add(week)
-    last_day = world.days[-1]
+            active_weeks[visitor_id].add(_week(day))
+    if not active_days:
+        return []
+    first_day, last_day = active_days[0], active_days[-1]
+    data_weeks = sorted({_week(first_day + timedelta(days=n)) for n in range((last_day - first_day).days + 1)})
     cohorts: dict[date, list[str]] = defaultdict(list)
-    for visitor_id, week in first_week.items():
-        cohorts[week].append(visitor_id)
+    for visitor_id, first in first_active_dates(world, activity, first_visit).items():
+        cohorts[_week(first)].append(visitor_id)
     out = []
     for cohort_week in sorted(cohorts):
         members = cohorts[cohort_week]
         identified = [v for v in members if not _is_anonymous_id(v)]
-        week_number = 0
-        while cohort_week + timedelta(weeks=week_number) <= last_day:
-            week = cohort_week + timedelta(weeks=week_number)
+        for week in data_weeks:
+            if week < cohort_week:
+                continue
             retained = [v for v in members if week in active_weeks[v]]
             out.append(
                 {
                     "cohort_week": cohort_week.isoformat(),
-                    "week_number": week_number,
+                    "week_number": (week - cohort_week).days // 7,
                     "cohort_visitors": len(members),
                     "retained_visitors": len(retained),
                     "cohort_identified_visitors": len(identified),
                     "retained_identified_visitors": sum(1 for v in retained if not _is_anonymous_id(v)),
-                    "complete": week + timedelta(days=6) <= last_day,
+                    "complete": week >= first_day and week + timedelta(days=6) <= last_day,
+                    "left_censored": cohort_week <= first_day,
                 }
             )
-            week_number += 1
     return out
+
+
+def _week(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 # ------------------------------------------------------------------------------------------ guides
 
 
-def _closed_funnel(first_seen: dict[int, int], n_steps: int) -> int:
-    """`metric_step_reached`: how many steps the visitor reached in order (first_seen non-decreasing from step 1)."""
-    reached = 0
-    previous = None
+def _closed_funnel(first_seen: dict[int, int], n_steps: int) -> set[int]:
+    """`metric_step_reached`: the steps the visitor reached: step 1 seen, then every seen step first seen not before
+    the earlier seen ones, up to the first that breaks the order; a step never seen (a branch skipped it) is not
+    reached but does not stop the path."""
+    if 1 not in first_seen:
+        return set()
+    reached: set[int] = set()
+    latest = None
     for number in range(1, n_steps + 1):
         at = first_seen.get(number)
-        if at is None or (previous is not None and at < previous):
+        if at is None:
+            continue
+        if latest is not None and at < latest:
             break
-        reached, previous = number, at
+        reached.add(number)
+        latest = at
     return reached
 
 
@@ -265,23 +322,30 @@ def _visitor_walk(
     first_seen = _first_seen(events)
     if not first_seen:
         return None
-    steps_reached = _closed_funnel(first_seen, n_steps)
-    entered_at = first_seen.get(1) if steps_reached >= 1 else None
-    finished = steps_reached == n_steps
+    reached = _closed_funnel(first_seen, n_steps)
+    entered_at = first_seen.get(1) if reached else None
+    finished = n_steps in reached
     advanced_last = [e.timestamp for e in events if e.type == "guideAdvanced" and e.step.number == last]
-    completed_at = {
+    rule_times = {
         "last_step_seen": first_seen[last] if finished else None,
         "last_step_advanced": min((t for t in advanced_last if t >= first_seen[last]), default=None)
         if finished
         else None,
     }
-    dismissed = any(e.type == "guideDismissed" for e in events)
+    dismissed_at = min((e.timestamp for e in events if e.type == "guideDismissed"), default=None)
+    dismissed = dismissed_at is not None
+    # A dismissal before the completion wins (metric_guide_outcome).
+    completed_at = {
+        rule: at if at is not None and (dismissed_at is None or at <= dismissed_at) else None
+        for rule, at in rule_times.items()
+    }
     snoozed = any(e.type == "guideSnoozed" for e in events)
     record: dict[str, Any] = {
         "guide_id": guide_id,
         "visitor_id": visitor_id,
         "entered_at": entered_at,
-        "steps_reached": steps_reached,
+        "steps_reached": max(reached, default=0),
+        "reached": reached,
     }
     for rule in COMPLETION_RULES:
         done = completed_at[rule] is not None
@@ -296,7 +360,8 @@ def _visitor_walk(
 
 
 def _rule_suffix(rule: str) -> str:
-    """Column suffix of a completion rule: none for the default rule."""
+    """Column suffix of a completion rule in the truth: none for `last_step_seen` (the truth's names predate the
+    dbt default, `last_step_advanced`)."""
     return "" if rule == "last_step_seen" else "_last_step_advanced"
 
 
@@ -305,6 +370,7 @@ def _step_rows(
     listed: tuple[GuideStep, ...],
     open_counts: dict[str, dict[int, set[str]]],
     reached_counts: list[int],
+    later_counts: list[int],
     completed: dict[str, int],
 ) -> list[dict[str, Any]]:
     """`metric_step_conversion`: one row per step, the steps removed from the guide first (open counts only, never on
@@ -321,6 +387,7 @@ def _step_rows(
                 "visitors_advanced": len(open_counts["guideAdvanced"][step.number]),
                 "visitors_dismissed": len(open_counts["guideDismissed"][step.number]),
                 "visitors_reached": 0,
+                "visitors_reached_later_step": None,
                 "step_conversion": None,
                 "cumulative_conversion": None,
                 "drop_off": None,
@@ -331,7 +398,7 @@ def _step_rows(
     for step in listed:
         number = step.number
         reached = reached_counts[number]
-        following = reached_counts[number + 1] if number < n_steps else None
+        following = later_counts[number] if number < n_steps else None
         rows_out.append(
             {
                 "guide_id": guide.guide_id,
@@ -341,6 +408,7 @@ def _step_rows(
                 "visitors_advanced": len(open_counts["guideAdvanced"][number]),
                 "visitors_dismissed": len(open_counts["guideDismissed"][number]),
                 "visitors_reached": reached,
+                "visitors_reached_later_step": following,
                 "step_conversion": _ratio(following, reached) if following is not None else None,
                 "cumulative_conversion": _ratio(reached, reached_counts[1]),
                 "drop_off": reached - (following if following is not None else completed["last_step_seen"]),
@@ -364,7 +432,7 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
         listed = world.listed_steps(guide)
         n_steps = len(listed)
         per_visitor = by_guide.get(guide.guide_id, {})
-        control = {v for v, events in per_visitor.items() if any(e.type == "guideNotSeen" for e in events)}
+        control = _control_group(guide, per_visitor)
         walks = [
             walk
             for visitor_id, events in per_visitor.items()
@@ -372,23 +440,30 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
             and (walk := _visitor_walk(guide.guide_id, visitor_id, events, n_steps, listed[-1].number)) is not None
         ]
         reached_counts = [0] * (n_steps + 1)
+        later_counts = [0] * (n_steps + 1)
         completed = dict.fromkeys(COMPLETION_RULES, 0)
         outcomes = {rule: dict.fromkeys(OUTCOMES, 0) for rule in COMPLETION_RULES}
         for walk in walks:
-            for number in range(1, walk["steps_reached"] + 1):
+            reached = walk.pop("reached")
+            for number in reached:
                 reached_counts[number] += 1
+                later_counts[number] += number < walk["steps_reached"]
             for rule in COMPLETION_RULES:
                 suffix = _rule_suffix(rule)
                 outcomes[rule][walk[f"outcome{suffix}"]] += 1
                 completed[rule] += walk[f"completed_at{suffix}"] is not None
         visitors_out.extend(walks)
-        steps_out.extend(_step_rows(guide, listed, _open_counts(per_visitor, control), reached_counts, completed))
+        steps_out.extend(
+            _step_rows(guide, listed, _open_counts(per_visitor, control), reached_counts, later_counts, completed)
+        )
         guides_out.append(
             {
                 "guide_id": guide.guide_id,
                 "app_id": guide.app_id,
                 "name": guide.name,
                 "steps": n_steps,
+                "branching": guide.branch is not None,
+                "reset": guide.reset_ms is not None,
                 "published": world.is_published(guide),
                 "control_visitors": len(control),
                 "visitors_seen": len(walks),
@@ -400,6 +475,46 @@ def guide_funnels(world: World) -> tuple[list[dict[str, Any]], list[dict[str, An
             }
         )
     return guides_out, steps_out, visitors_out
+
+
+def _control_group(guide: Guide, per_visitor: dict[str, list[GuideEvent]]) -> set[str]:
+    """`metric_guide_control_group`: visitors with a guideNotSeen at or after the guide's last reset."""
+    since = guide.reset_ms or 0
+    return {
+        visitor_id
+        for visitor_id, events in per_visitor.items()
+        if any(e.type == "guideNotSeen" and e.timestamp >= since for e in events)
+    }
+
+
+def guide_daily(world: World) -> list[dict[str, Any]]:
+    """Per guide and local day with any of its events: all events, and the distinct visitors who saw it and those held
+    out, the control group left out of the seen count (`metric_guide_control_group`)."""
+    by_guide = _events_by_guide_and_visitor(world)
+    out = []
+    for guide in world.guides:
+        per_visitor = by_guide.get(guide.guide_id, {})
+        control = _control_group(guide, per_visitor)
+        days: dict[date, dict[str, Any]] = defaultdict(lambda: {"events": 0, "seen": set(), "held_out": set()})
+        for visitor_id, events in per_visitor.items():
+            for event in events:
+                day = days[world.clock.local_date(event.timestamp)]
+                day["events"] += 1
+                if event.type == "guideSeen" and visitor_id not in control:
+                    day["seen"].add(visitor_id)
+                if event.type == "guideNotSeen" and visitor_id in control:
+                    day["held_out"].add(visitor_id)
+        out.extend(
+            {
+                "guide_id": guide.guide_id,
+                "activity_date": day.isoformat(),
+                "events": counts["events"],
+                "visitors_seen": len(counts["seen"]),
+                "visitors_in_control_group": len(counts["held_out"]),
+            }
+            for day, counts in sorted(days.items())
+        )
+    return out
 
 
 def guide_steps(world: World) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
+from pendo_simulator import changes
 from pendo_simulator.clock import DAY_MS, HOUR_MS, MINUTE_MS, Clock, utc_to_ms
 from pendo_simulator.records import (
     Account,
@@ -139,6 +140,8 @@ class WorldConfig:
     orphans: bool = False  # entity sources leave out some pages, features, a guide step, visitors, accounts
     drafts: bool = False  # draft and staged guides, publishedAt 0
     odd_poll_type: bool = False  # poll events typed ui:web:pollResponse with appId null
+    # Plans, roles and names that change at this instant (pendo_simulator/changes.py); None: nothing changes.
+    attribute_change_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.apps <= len(APP_IDS):
@@ -196,7 +199,7 @@ class World:
                     seats=int(5 * r.paretovariate(1.1)),
                 )
             )
-        return tuple(accounts)
+        return tuple(changes.account(self, account) for account in accounts)
 
     @cached_property
     def accounts_by_id(self) -> dict[str, Account]:
@@ -204,7 +207,7 @@ class World:
 
     @cached_property
     def visitors(self) -> tuple[Visitor, ...]:
-        return tuple(self._visitor(i) for i in range(self.config.visitors))
+        return tuple(changes.visitor(self, self._visitor(i)) for i in range(self.config.visitors))
 
     def _visitor(self, i: int) -> Visitor:
         r = rng(self.seed, "visitor", i)
@@ -283,7 +286,7 @@ class World:
                         parameter="report" if name == "Reports" else None,
                     )
                 )
-        return tuple(pages)
+        return tuple(changes.renamed(self, page, i == 0) for i, page in enumerate(pages))
 
     @cached_property
     def pages_by_app(self) -> dict[int, tuple[Page, ...]]:
@@ -294,20 +297,21 @@ class World:
         features = []
         for page in self.pages:
             r = rng(self.seed, "features", page.page_id)
+            page_name = page.name.removesuffix(changes.RENAMED_SUFFIX)  # a renamed page keeps its features' names
             for k in range(r.randint(1, 3)):
-                verb = FEATURE_VERBS[(k + len(page.name)) % len(FEATURE_VERBS)]
+                verb = FEATURE_VERBS[(k + len(page_name)) % len(FEATURE_VERBS)]
                 created = page.created_ms + r.randint(0, 30) * DAY_MS
                 features.append(
                     Feature(
                         feature_id=pendo_id(self.seed, "feature", page.page_id, k),
                         app_id=page.app_id,
                         page_id=page.page_id,
-                        name=f"{page.name}: {verb} button",
+                        name=f"{page_name}: {verb} button",
                         created_ms=created,
                         updated_ms=created + r.randint(0, 5) * DAY_MS,
                     )
                 )
-        return tuple(features)
+        return tuple(changes.renamed(self, feature, i == 0) for i, feature in enumerate(features))
 
     @cached_property
     def features_by_page(self) -> dict[str, tuple[Feature, ...]]:
@@ -342,7 +346,7 @@ class World:
 
     @cached_property
     def guides(self) -> tuple[Guide, ...]:
-        return tuple(self._guide(i) for i in range(self.config.guides))
+        return tuple(changes.renamed(self, self._guide(i), i == 0) for i in range(self.config.guides))
 
     def _guide(self, i: int) -> Guide:
         seed = self.seed
@@ -361,6 +365,9 @@ class World:
             n_steps = 3
         else:
             n_steps = 1 if i % 5 == 4 else r.randint(2, 5)
+        branches = i % 5 == 0  # every fifth guide branches: step 1 can send the visitor straight to step 3
+        if branches:
+            n_steps = max(3, n_steps)
         steps = tuple(
             GuideStep(
                 step_id=pendo_id(seed, "step", guide_id, s),
@@ -372,6 +379,10 @@ class World:
         )
         created = self.start_ms - r.randint(1, 60) * DAY_MS
         publish_day = min(n_days - 1, r.randrange(0, max(1, n_days // 2)))
+        # Guide 2 of every five (one with a control group) is reset half-way through its life: its held-out visitors
+        # are shown it again after the reset.
+        reset_day = publish_day + max(1, (n_days - publish_day) // 2)
+        reset_ms = self.day_starts[reset_day] + 9 * HOUR_MS if i % 5 == 2 and reset_day < n_days else None
         return Guide(
             guide_id=guide_id,
             index=i,
@@ -389,6 +400,8 @@ class World:
             advance_rate=0.55 + 0.3 * r.random(),
             dismiss_rate=0.1 + 0.15 * r.random(),
             snooze_rate=0.05 if n_steps > 1 else 0.0,
+            branch=(1, 3) if branches else None,
+            reset_ms=reset_ms,
         )
 
     def _guide_state(self, i: int) -> str:

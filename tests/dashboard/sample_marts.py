@@ -12,11 +12,11 @@ import duckdb
 
 ACTIVITY = """
 create table marts.fct_active_visitors_daily as select * from (values
-    (date '2026-03-02', 5, 2, 5, 0, 5, 5, 1.0::double),
-    (date '2026-03-03', 3, 1, 1, 2, 6, 6, 0.5::double),
-    (date '2026-03-04', 4, 2, 0, 4, 6, 6, 0.6666666666666666::double)
+    (date '2026-03-02', 5, 2, 5, 0, 5, 5, 1.0::double, false, false),
+    (date '2026-03-03', 3, 1, 1, 2, 6, 6, 0.5::double, false, false),
+    (date '2026-03-04', 4, 2, 0, 4, 6, 6, 0.6666666666666666::double, false, false)
 ) as rows (activity_date, active_visitors, active_accounts, new_visitors, returning_visitors,
-           weekly_active_visitors, monthly_active_visitors, stickiness)
+           weekly_active_visitors, monthly_active_visitors, stickiness, is_wau_complete, is_mau_complete)
 """
 
 GUIDES = """
@@ -73,7 +73,7 @@ create table marts.fct_poll_nps_periods as select * from (values
     ('poll-1', 'guide-"b"', 'week', date '2026-03-02', 4, 2, 1, 1, 25.0::double),
     ('poll-1', 'guide-"b"', 'week', date '2026-02-23', 2, 0, 0, 2, -100.0::double),
     ('poll-1', 'guide-"b"', 'month', date '2026-03-01', 4, 2, 1, 1, 25.0::double)
-) as rows (poll_id, guide_id, period_type, period_start_date, responses, promoters, passives, detractors, nps)
+) as rows (poll_id, guide_id, period_type, period_start_date, scored_visitors, promoters, passives, detractors, nps)
 """
 
 ALL_MARTS = (ACTIVITY, GUIDES, FUNNEL, PROGRESS, PAGES, FEATURES, NPS)

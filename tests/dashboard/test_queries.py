@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import queries
+from dashboard import charts, queries
 from dashboard.marts import open_marts
 from dashboard.views import default_guide, guide_options
 from tests.dashboard.sample_marts import SKELETON_MARTS, write_marts
@@ -29,6 +29,19 @@ def test_activity_reads_every_measure_in_day_order(marts):
     assert rows[1]["weekly_active_visitors"] == 6
     assert rows[1]["stickiness"] == 0.5
     assert {"active_accounts", "new_visitors", "returning_visitors", "monthly_active_visitors"} <= set(rows[0])
+    assert [row["is_mau_complete"] for row in rows] == [False, False, False]
+
+
+def test_days_with_an_incomplete_mau_window_are_drawn_apart(marts):
+    rows = queries.activity(marts).rows
+    trend = charts.trend_lines(rows, queries.ACTIVITY_TRENDS, title="t", y_title="v")
+
+    layered = charts.with_incomplete_days(trend, rows, "is_mau_complete", note="incomplete").to_dict()
+    band = layered["layer"][0]
+    assert band["mark"]["type"] == "rect"
+    assert band["data"]["values"] == [{"start": "2026-03-02", "end": "2026-03-04", "note": "incomplete"}]
+    # Complete days, or marts built before the flags, draw the plain chart.
+    assert charts.with_incomplete_days(trend, rows, "is_wau_complete_missing", note="x") is trend
 
 
 def test_guides_are_listed_by_entries_with_names_and_ids_for_blank_names(marts):
@@ -105,7 +118,7 @@ def test_nps_per_period_with_the_poll_question(marts):
         ("2026-03-02", 25.0),
     ]
     assert weekly[0]["poll_name"] == "How likely are you to recommend us?"
-    assert [row["responses"] for row in monthly] == [4]
+    assert [row["scored_visitors"] for row in monthly] == [4]
 
 
 def test_a_partial_dbt_project_leaves_notes_not_errors(skeleton_marts):

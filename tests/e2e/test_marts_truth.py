@@ -2,8 +2,10 @@
 
 Each scenario runs the real pipeline once (module-scoped fixture): `python -m pendo_simulator serve`, `python -m
 extract` over HTTP into a DuckDB file, `dbt build` with every test. Then every number the truth states is compared
-with the marts: activity per day, guide step counts and the closed funnel, completions and outcomes (one scenario per
-completion rule), each visitor's guide outcome, NPS per poll and weekly retention.
+with the marts: activity per day (WAU/MAU completeness, new visitors by either rule), guide step counts and the
+closed funnel (a branching guide among them), completions and outcomes (one scenario per completion rule), each
+visitor's guide outcome, guide days without the control group (a guide reset among them), NPS per poll and weekly
+retention (one scenario per new-visitor rule).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Scenario:
     seed: int
     timezone: str
     completion_rule: str  # dbt var pendo_guide_completion_rule: each scenario checks one rule against the truth
+    new_visitor_rule: str  # dbt var pendo_new_visitor_rule, likewise
     visitors: int = 150
     days: int = 21
 
@@ -41,10 +44,18 @@ class Scenario:
 
 SCENARIOS = {
     # 21 days up to 2026-03-15 span the US spring-forward night (2026-03-08 has 23 hours in New York).
-    "seed7-new-york": Scenario(seed=7, timezone="America/New_York", completion_rule="last_step_seen"),
+    "seed7-new-york": Scenario(
+        seed=7, timezone="America/New_York", completion_rule="last_step_seen", new_visitor_rule="first_visit"
+    ),
     # Another world, a subscription time zone east of UTC (local days start the evening before in UTC), and the
     # other completion rule.
-    "seed11-berlin": Scenario(seed=11, timezone="Europe/Berlin", completion_rule="last_step_advanced", visitors=120),
+    "seed11-berlin": Scenario(
+        seed=11,
+        timezone="Europe/Berlin",
+        completion_rule="last_step_advanced",
+        new_visitor_rule="first_in_data",
+        visitors=120,
+    ),
 }
 
 
@@ -64,6 +75,11 @@ class Built:
         suffix = "" if self.scenario.completion_rule == "last_step_seen" else "_last_step_advanced"
         return record[f"{field}{suffix}"]
 
+    def by_visitor_rule(self, record: dict[str, Any], field: str) -> Any:
+        """A day's `field` under this scenario's new-visitor rule (the truth suffixes `first_in_data`)."""
+        suffix = "" if self.scenario.new_visitor_rule == "first_visit" else "_first_in_data"
+        return record[f"{field}{suffix}"]
+
 
 @pytest.fixture(scope="module", params=list(SCENARIOS), ids=list(SCENARIOS))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
@@ -78,7 +94,11 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         )
         extracted = extract(env)
     assert extracted.returncode == 0, extracted.stderr[-3000:]
-    built_marts = dbt_build(env, "--vars", json.dumps({"pendo_guide_completion_rule": scenario.completion_rule}))
+    dbt_vars = {
+        "pendo_guide_completion_rule": scenario.completion_rule,
+        "pendo_new_visitor_rule": scenario.new_visitor_rule,
+    }
+    built_marts = dbt_build(env, "--vars", json.dumps(dbt_vars))
     assert built_marts.returncode == 0, built_marts.stdout[-5000:]
     # Warn-level tests (guide event types from Pendo's fixed list, step order vs rank) hold on this data too.
     assert " WARN=0 ERROR=0 " in built_marts.stdout, built_marts.stdout[-5000:]
@@ -124,7 +144,7 @@ def test_wau_mau_stickiness_and_new_visitors_per_day(built: Built) -> None:
     marts = _by_date(
         built.rows(
             "select activity_date, weekly_active_visitors, monthly_active_visitors, stickiness, new_visitors, "
-            "returning_visitors from marts.fct_active_visitors_daily"
+            "returning_visitors, is_wau_complete, is_mau_complete from marts.fct_active_visitors_daily"
         )
     )
     expected = {
@@ -132,14 +152,23 @@ def test_wau_mau_stickiness_and_new_visitors_per_day(built: Built) -> None:
             day["wau"],
             day["mau"],
             day["stickiness"],
-            day["new_visitors"],
-            day["returning_visitors"],
+            built.by_visitor_rule(day, "new_visitors"),
+            built.by_visitor_rule(day, "returning_visitors"),
+            day["wau_complete"],
+            day["mau_complete"],
         )
         for day in built.truth["daily"]
     }
     assert {day: (*values[:2], pytest.approx(values[2]), *values[3:]) for day, values in marts.items()} == {
         day: expected[day] for day in marts
     }
+    # The first days' windows are cut at the data's start: flagged, never silently complete.
+    assert {values[-2] for values in marts.values()} == {True, False}
+    if built.scenario.new_visitor_rule == "first_visit":
+        # Visitors who first visited before the data are returning, not new, on their first day in the data.
+        assert sum(d["new_visitors"] for d in built.truth["daily"]) < sum(
+            d["new_visitors_first_in_data"] for d in built.truth["daily"]
+        )
 
 
 def test_seen_advanced_and_dismissed_per_step(built: Built) -> None:
@@ -164,15 +193,16 @@ def test_seen_advanced_and_dismissed_per_step(built: Built) -> None:
 
 def test_closed_funnel_per_step(built: Built) -> None:
     marts = {
-        step_id: (reached, dropped, pytest.approx(conversion), pytest.approx(cumulative))
-        for step_id, reached, dropped, conversion, cumulative in built.rows(
-            "select guide_step_id, visitors_reached, visitors_dropped_off, step_conversion_rate, "
-            "cumulative_conversion_rate from marts.fct_guide_step_funnel"
+        step_id: (reached, later, dropped, pytest.approx(conversion), pytest.approx(cumulative))
+        for step_id, reached, later, dropped, conversion, cumulative in built.rows(
+            "select guide_step_id, visitors_reached, visitors_reached_later_step, visitors_dropped_off, "
+            "step_conversion_rate, cumulative_conversion_rate from marts.fct_guide_step_funnel"
         )
     }
     expected = {
         step["guide_step_id"]: (
             step["visitors_reached"],
+            step["visitors_reached_later_step"],
             step["drop_off"]
             if built.scenario.completion_rule == "last_step_seen"
             else step["drop_off_last_step_advanced"],
@@ -182,6 +212,31 @@ def test_closed_funnel_per_step(built: Built) -> None:
         for step in built.truth["guide_steps"]
     }
     assert marts == expected
+    # A branching guide: visitors sent past step 2 still reach step 3, so step 2 has fewer than step 3.
+    branching = {guide["guide_id"] for guide in built.truth["guides"] if guide["branching"]}
+    reached = {
+        (step["guide_id"], step["step_number"]): step["visitors_reached"]
+        for step in built.truth["guide_steps"]
+        if step["guide_id"] in branching
+    }
+    assert branching
+    assert any(reached[(guide_id, 2)] < reached[(guide_id, 3)] for guide_id in branching)
+
+
+def test_guide_days_leave_the_control_group_out(built: Built) -> None:
+    marts = {
+        (guide_id, day.isoformat()): values
+        for guide_id, day, *values in built.rows(
+            "select guide_id, activity_date, guide_events, visitors_seen, visitors_in_control_group "
+            "from marts.fct_guide_daily"
+        )
+    }
+    expected = {
+        (day["guide_id"], day["activity_date"]): [day["events"], day["visitors_seen"], day["visitors_in_control_group"]]
+        for day in built.truth["guide_daily"]
+    }
+    assert marts == expected
+    assert any(guide["reset"] for guide in built.truth["guides"]), "a guide reset should be simulated"
 
 
 def test_completions_and_outcomes_per_guide(built: Built) -> None:
@@ -263,22 +318,101 @@ def test_nps_per_poll(built: Built) -> None:
 
 def test_weekly_retention(built: Built) -> None:
     marts = {
-        (cohort.isoformat(), week): (cohort_visitors, retained, complete)
-        for cohort, week, cohort_visitors, retained, complete in built.rows(
+        (cohort.isoformat(), week): (cohort_visitors, retained, complete, censored)
+        for cohort, week, cohort_visitors, retained, complete, censored in built.rows(
             "select cohort_week_start_date, weeks_since_first_active, cohort_visitors, retained_visitors, "
-            "is_complete from marts.fct_visitor_retention_weekly"
+            "is_complete, is_left_censored from marts.fct_visitor_retention_weekly"
         )
     }
-    # "The last day of data" is the last day with activity: the marts cannot see the clock of the world beyond it.
-    last_day = max(date.fromisoformat(day["activity_date"]) for day in built.truth["daily"] if day["active_visitors"])
+    cells = built.truth["retention" if built.scenario.new_visitor_rule == "first_visit" else "retention_first_in_data"]
     expected = {
         (cell["cohort_week"], cell["week_number"]): (
             cell["cohort_visitors"],
             cell["retained_visitors"],
-            date.fromisoformat(cell["cohort_week"]) + timedelta(weeks=cell["week_number"], days=6) <= last_day,
+            cell["complete"],
+            cell["left_censored"],
         )
-        for cell in built.truth["retention"]
-        if date.fromisoformat(cell["cohort_week"]) + timedelta(weeks=cell["week_number"]) <= last_day
+        for cell in cells
     }
     assert marts == expected
-    assert any(retained < cohort for cohort, retained, _ in expected.values())
+    assert any(retained < cohort for cohort, retained, _, _ in expected.values())
+    # The first week of data starts before the data (a mid-week first day): none of its cells is complete.
+    first_day = min(date.fromisoformat(day["activity_date"]) for day in built.truth["daily"] if day["active_visitors"])
+    first_week = first_day - timedelta(days=first_day.weekday())
+    first_week_cells = [
+        complete
+        for (cohort, number), (_, _, complete, _) in expected.items()
+        if date.fromisoformat(cohort) + timedelta(weeks=number) == first_week
+    ]
+    assert first_week_cells
+    assert not any(first_week_cells) or first_day == first_week
+    censored_cohorts = {cohort for (cohort, _), values in expected.items() if values[3]}
+    if built.scenario.new_visitor_rule == "first_visit":
+        assert len(censored_cohorts) > 1, "visitors who first visited before the data make earlier cohorts"
+    else:
+        assert len(censored_cohorts) == 1
+
+
+@pytest.mark.parametrize(("kind", "events"), [("page", "page_views"), ("feature", "feature_clicks")])
+def test_first_time_and_returning_accounts_per_page_and_feature(built: Built, kind: str, events: str) -> None:
+    marts = {
+        (object_id, day.isoformat()): tuple(values)
+        for object_id, day, *values in built.rows(
+            f"select {kind}_id, activity_date, visitors, accounts, first_time_accounts, returning_accounts, {events}, "
+            f"avg_{events}_per_visitor from marts.fct_{kind}_daily_engagement"
+        )
+    }
+    expected = {
+        (record[f"{kind}_id"], record["activity_date"]): (
+            record["visitors"],
+            record["accounts"],
+            record["first_time_accounts"],
+            record["returning_accounts"],
+            record[events],
+            pytest.approx(record[events] / record["visitors"]),
+        )
+        for record in built.truth[f"{kind}_days"]
+    }
+    assert marts == expected
+    # Accounts, not visitors: some day has more visitors than accounts, and some account comes back.
+    assert any(visitors > accounts for visitors, accounts, *_ in expected.values())
+    assert any(returning > 0 for *_, returning, _, _ in expected.values())
+
+
+def test_account_active_months_and_nps_range(built: Built) -> None:
+    marts = {
+        account_id: tuple(values)
+        for account_id, *values in built.rows(
+            "select account_id, active_months, nps_respondents, min_nps_score, max_nps_score, avg_nps_score "
+            "from marts.dim_accounts"
+        )
+    }
+    expected = {
+        record["account_id"]: (
+            record["active_months"],
+            record["nps_respondents"],
+            record["min_nps_score"],
+            record["max_nps_score"],
+            None if record["avg_nps_score"] is None else pytest.approx(record["avg_nps_score"]),
+        )
+        for record in built.truth["account_engagement"]
+    }
+    assert {account_id: marts[account_id] for account_id in expected} == expected
+    # Accounts the truth does not list had neither activity nor an NPS answer.
+    assert all(values[:2] == (0, 0) for account_id, values in marts.items() if account_id not in expected)
+    assert any(record["nps_respondents"] > 1 for record in built.truth["account_engagement"])
+
+
+def test_guide_accounts(built: Built) -> None:
+    marts = {
+        (guide_id, account_id): (visitors, days)
+        for guide_id, account_id, visitors, days in built.rows(
+            "select guide_id, account_id, visitors_seen, days_seen from marts.fct_guide_accounts"
+        )
+    }
+    expected = {
+        (record["guide_id"], record["account_id"]): (record["visitors_seen"], record["days_seen"])
+        for record in built.truth["guide_accounts"]
+    }
+    assert marts == expected
+    assert any(visitors > 1 for visitors, _ in expected.values())

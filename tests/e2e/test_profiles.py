@@ -113,7 +113,7 @@ def test_guide_steps_open_counts_and_closed_funnel(built: Built) -> None:
             step["visitors_advanced"],
             step["visitors_dismissed"],
             step["visitors_reached"],
-            step["drop_off"],
+            step["drop_off_last_step_advanced"],  # the default completion rule
         )
         for step in built.truth["guide_steps"]
     }
@@ -134,7 +134,7 @@ def test_guide_outcomes_and_publication(built: Built) -> None:
         guide["guide_id"]: (
             guide["visitors_seen"],
             guide["entered"],
-            guide["completed_last_step_seen"],
+            guide["completed_last_step_advanced"],  # the default completion rule
             guide["published"],
         )
         for guide in built.truth["guides"]

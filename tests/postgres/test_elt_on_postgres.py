@@ -141,6 +141,10 @@ def _comparable(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted((tuple(value(item) for item in row) for row in rows), key=key)
 
 
+# The history marts date each version by the build that saw it: the two builds ran at different instants.
+BUILD_TIME_COLUMNS = {"valid_from", "valid_to"}
+
+
 def test_every_mart_holds_the_rows_the_same_world_gives_on_duckdb(loads: Loads) -> None:
     published = loads.duckdb_workspace.marts_path
     tables = [name for (name,) in query(published, "select table_name from duckdb_tables() order by 1")]
@@ -152,6 +156,7 @@ def test_every_mart_holds_the_rows_the_same_world_gives_on_duckdb(loads: Loads) 
                 published,
                 f"select column_name from duckdb_columns() where table_name = '{table}' order by column_index",
             )
+            if name not in BUILD_TIME_COLUMNS
         ]
         select = f'select {", ".join(f"{chr(34)}{name}{chr(34)}" for name in columns)} from marts."{table}"'
         on_duckdb = query(published, select)

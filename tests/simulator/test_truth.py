@@ -50,13 +50,16 @@ def test_the_cli_prints_the_documented_format(expected):
     printed = run_truth()
     assert printed == json.loads(json.dumps(expected))
     assert set(printed) == {
-        *("params", "daily", "guide_steps", "guides", "guide_visitors", "polls", "retention"),
+        *("params", "daily", "guide_steps", "guides", "guide_visitors", "guide_daily", "polls", "retention"),
+        "retention_first_in_data",
         *("pages", "features", "visitors", "accounts"),
     }
     assert set(printed["daily"][0]) == {
         "activity_date", "active_visitors", "active_identified_visitors", "active_accounts", "events", "minutes",
         "wau", "mau", "wau_identified", "mau_identified", "stickiness", "stickiness_identified", "new_visitors",
-        "returning_visitors", "new_identified_visitors", "returning_identified_visitors",
+        "returning_visitors", "new_identified_visitors", "returning_identified_visitors", "wau_complete",
+        "mau_complete", "new_visitors_first_in_data", "returning_visitors_first_in_data",
+        "new_identified_visitors_first_in_data", "returning_identified_visitors_first_in_data",
     }  # fmt: skip
     assert {"guide_id", "guide_step_id", "step_number", "visitors_seen", "visitors_advanced", "visitors_dismissed",
             "visitors_reached"} <= set(printed["guide_steps"][0])  # fmt: skip
@@ -117,10 +120,16 @@ def test_daily_activity_from_the_api(expected, api_rows, small_world):
         assert truth_day["wau"] == len(set().union(*history[-7:]))
         assert truth_day["mau"] == len(mau)
         assert truth_day["stickiness"] == (len(visitors) / len(mau) if mau else None)
-        assert truth_day["new_visitors"] == len(visitors - seen)
-        assert truth_day["returning_visitors"] == len(visitors & seen)
+        assert truth_day["new_visitors_first_in_data"] == len(visitors - seen)
+        assert truth_day["returning_visitors_first_in_data"] == len(visitors & seen)
+        # By Pendo's first visit, a visitor who came before the data is never new.
+        assert truth_day["new_visitors"] <= truth_day["new_visitors_first_in_data"]
+        assert truth_day["wau_complete"] == (index >= 6) and truth_day["mau_complete"] == (index >= 27)
         seen |= visitors
     assert sum(d["active_visitors"] for d in expected["daily"]) > 100
+    assert sum(d["new_visitors"] for d in expected["daily"]) < sum(
+        d["new_visitors_first_in_data"] for d in expected["daily"]
+    )
 
 
 def _funnel_from_rows(guide_rows: list[dict], guides: list[dict]) -> tuple[dict, dict]:
@@ -136,28 +145,34 @@ def _funnel_from_rows(guide_rows: list[dict], guides: list[dict]) -> tuple[dict,
         reached = defaultdict(int)
         completed = {"seen": 0, "advanced": 0}
         for visitor, rows in by_guide[guide["id"]].items():
-            if any(r["type"] == "guideNotSeen" for r in rows):
-                continue  # control group
+            if any(r["type"] == "guideNotSeen" and r["guideTimestamp"] >= guide["resetAt"] for r in rows):
+                continue  # control group since the last reset
             first_seen: dict[int, int] = {}
             for r in rows:
                 counts[r["type"]][step_number[r["guideStepId"]]].add(visitor)
                 if r["type"] == "guideSeen":
                     n = step_number[r["guideStepId"]]
                     first_seen[n] = min(first_seen.get(n, r["guideTimestamp"]), r["guideTimestamp"])
-            n, previous = 0, -1
-            while n + 1 in first_seen and first_seen[n + 1] >= previous:
-                n += 1
-                previous = first_seen[n]
-            for k in range(1, n + 1):
+            # Steps seen in list order from step 1; a step never seen (a branch skipped it) does not stop the path.
+            path: list[int] = []
+            for k in range(1, last + 1) if 1 in first_seen else ():
+                if k in first_seen:
+                    if path and first_seen[k] < first_seen[path[-1]]:
+                        break
+                    path.append(k)
+            for k in path:
                 reached[k] += 1
-            if n == last:
-                completed["seen"] += 1
-                completed["advanced"] += any(
-                    r["type"] == "guideAdvanced"
+            dismissed = min((r["guideTimestamp"] for r in rows if r["type"] == "guideDismissed"), default=None)
+            if last in path:
+                advanced = [
+                    r["guideTimestamp"]
+                    for r in rows
+                    if r["type"] == "guideAdvanced"
                     and step_number[r["guideStepId"]] == last
                     and r["guideTimestamp"] >= first_seen[last]
-                    for r in rows
-                )
+                ]
+                for rule, at in (("seen", first_seen[last]), ("advanced", min(advanced, default=None))):
+                    completed[rule] += at is not None and (dismissed is None or at <= dismissed)
         for step in guide["steps"]:
             n = step_number[step["id"]]
             steps_out[step["id"]] = (
@@ -178,7 +193,8 @@ def test_guide_funnels_from_the_api(expected, api_rows):
             expected["guides"]} == guides  # fmt: skip
     for guide in expected["guides"]:
         reached = [s["visitors_reached"] for s in expected["guide_steps"] if s["guide_id"] == guide["guide_id"]]
-        assert reached == sorted(reached, reverse=True)  # the closed funnel never grows
+        if not guide["branching"]:
+            assert reached == sorted(reached, reverse=True)  # a linear closed funnel never grows
         outcomes = guide["outcomes_last_step_seen"]
         assert sum(outcomes.values()) == guide["visitors_seen"]
         assert outcomes["completed"] == guide["completed_last_step_seen"]
@@ -210,12 +226,19 @@ def test_nps_from_the_api(expected, api_rows):
 
 def test_weekly_retention_cells(expected, small_world):
     """METRICS 13: Monday cohorts; a cell is complete only when its whole week is inside the data."""
-    cells = expected["retention"]
-    assert cells and all(c["retained_visitors"] <= c["cohort_visitors"] for c in cells)
-    assert all(c["retained_visitors"] == c["cohort_visitors"] for c in cells if c["week_number"] == 0)
-    for cell in cells:
-        week = date.fromisoformat(cell["cohort_week"]) + timedelta(weeks=cell["week_number"])
-        assert week.weekday() == 0
-        assert cell["complete"] == (week + timedelta(days=6) <= small_world.days[-1])
-    active = sum(c["cohort_visitors"] for c in cells if c["week_number"] == 0)
-    assert active == len({v.visitor_id for v in small_world.visitors if small_world.visitor_span(v.index)})
+    active_days = [date.fromisoformat(d["activity_date"]) for d in expected["daily"] if d["active_visitors"]]
+    active = len({v.visitor_id for v in small_world.visitors if small_world.visitor_span(v.index)})
+    for name in ("retention", "retention_first_in_data"):
+        cells = expected[name]
+        assert cells and all(c["retained_visitors"] <= c["cohort_visitors"] for c in cells)
+        for cell in cells:
+            week = date.fromisoformat(cell["cohort_week"]) + timedelta(weeks=cell["week_number"])
+            assert week.weekday() == 0
+            assert cell["complete"] == (active_days[0] <= week and week + timedelta(days=6) <= active_days[-1])
+            assert cell["left_censored"] == (date.fromisoformat(cell["cohort_week"]) <= active_days[0])
+        cohorts = {c["cohort_week"]: c["cohort_visitors"] for c in cells}
+        assert sum(cohorts.values()) == active
+    in_data = expected["retention_first_in_data"]
+    assert all(c["retained_visitors"] == c["cohort_visitors"] for c in in_data if c["week_number"] == 0)
+    # By first visit, visitors who came before the data make cohorts that start before it.
+    assert min(c["cohort_week"] for c in expected["retention"]) < min(c["cohort_week"] for c in in_data)

@@ -41,12 +41,16 @@ def dbt_workspace(raw_database: Path, tmp_path: Path) -> Callable[[], DbtWorkspa
     return make
 
 
+# `dbt run` with the snapshots the history models read: `build` of models and snapshots, without the tests.
+RUN_WITH_SNAPSHOTS = ("build", "--resource-type", "model", "--resource-type", "snapshot")
+
+
 @pytest.fixture(scope="session")
 def built_workspace(raw_database: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtWorkspace:
-    """A copy of the raw database after `dbt run` and `dbt docs generate` (manifest and catalog in target)."""
+    """A copy of the raw database after the models and snapshots are built (no tests) and `dbt docs generate`."""
     workspace = DbtWorkspace(tmp_path_factory.mktemp("built"))
     shutil.copyfile(raw_database, workspace.database)
-    ran = workspace.dbt("run")
+    ran = workspace.dbt(*RUN_WITH_SNAPSHOTS)
     assert ran.returncode == 0, ran.stdout[-5000:]
     docs = workspace.dbt("docs generate")
     assert docs.returncode == 0, docs.stdout[-5000:]

@@ -20,3 +20,21 @@
     {%- endif -%}
     {{ return(rule) }}
 {%- endmacro %}
+
+
+{#- True for an NPS poll: Pendo types them `NPSRating`, compared case-insensitively. -#}
+{% macro pendo_is_nps_poll_type(poll_type) -%}
+    coalesce(lower({{ poll_type }}) = 'npsrating', false)
+{%- endmacro %}
+
+
+{#- The validated `pendo_new_visitor_rule` var: `first_visit` or `first_in_data`. -#}
+{% macro pendo_new_visitor_rule() -%}
+    {%- set rule = var('pendo_new_visitor_rule') -%}
+    {%- if rule not in ['first_visit', 'first_in_data'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var pendo_new_visitor_rule must be 'first_visit' or 'first_in_data', not '" ~ rule ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(rule) }}
+{%- endmacro %}

@@ -19,14 +19,25 @@ guide_events as (
 
 ),
 
+guides as (
+
+    select * from {{ ref('stg_pendo__guides') }}
+
+),
+
+{# A guideNotSeen puts the visitor in the control group until the guide is reset (doc metric_guide_control_group). #}
 control_group_visitors as (
 
     select distinct
-        guide_id,
-        visitor_id
+        guide_events.guide_id,
+        guide_events.visitor_id
 
     from guide_events
-    where event_type = 'guideNotSeen'
+    left join guides
+        on guide_events.guide_id = guides.guide_id
+    where
+        guide_events.event_type = 'guideNotSeen'
+        and (guides.reset_at is null or guide_events.occurred_at >= guides.reset_at)
 
 ),
 
@@ -112,20 +123,25 @@ all_steps_per_visitor as (
 
 ),
 
-{# A step is in order when it was seen, and (after step 1) not before the previous step was first seen. #}
+{#
+    Whether a step keeps the closed path open (doc metric_step_reached): step 1 only when seen; a later step when it
+    was not seen (a branch skipped it) or first seen not before any earlier step. Removed steps are never on it.
+#}
 steps_in_order as (
 
     select
         *,
         case
+            when not is_listed_by_pendo then 0
+            when step_number = 1 and first_seen_at is null then 0
+            when first_seen_at is null or step_number = 1 then 1
             when
-                first_seen_at is not null
-                and is_listed_by_pendo
-                and (
-                    step_number = 1
-                    or first_seen_at >= lag(first_seen_at) over (
-                        partition by guide_id, visitor_id, is_listed_by_pendo order by step_number
-                    )
+                first_seen_at >= coalesce(
+                    max(first_seen_at) over (
+                        partition by guide_id, visitor_id, is_listed_by_pendo
+                        order by step_number rows between unbounded preceding and 1 preceding
+                    ),
+                    first_seen_at
                 )
                 then 1
             else 0
@@ -135,7 +151,7 @@ steps_in_order as (
 
 ),
 
-{# Reached on the closed funnel: this step and every step before it are in order. #}
+{# Reached on the closed funnel: seen, with this step and every step before it keeping the path open. #}
 closed_funnel as (
 
     select
@@ -152,7 +168,8 @@ closed_funnel as (
         first_advanced_after_seen_at,
         first_dismissed_at,
         first_snoozed_at,
-        min(is_step_in_order) over (
+        first_seen_at is not null
+        and min(is_step_in_order) over (
             partition by guide_id, visitor_id, is_listed_by_pendo
             order by step_number rows between unbounded preceding and current row
         ) = 1 as is_reached

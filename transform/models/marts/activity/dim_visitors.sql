@@ -78,7 +78,7 @@ latest_nps_responses as (
         row_number() over (partition by visitor_id order by responded_at desc, poll_event_id desc) as recency_rank
 
     from poll_responses
-    where response_score is not null and poll_type = 'NPSRating'
+    where response_score is not null and {{ pendo_is_nps_poll_type('poll_type') }}
 
 ),
 

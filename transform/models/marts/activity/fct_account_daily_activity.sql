@@ -8,14 +8,16 @@
     )
 }}
 
-{# Incremental like fct_visitor_daily_activity: each run rebuilds the whole days of the lookback window. #}
+{# Incremental like fct_visitor_daily_activity: each run rebuilds the whole days loaded since its last run. #}
+{%- set load_sources = [ref('stg_pendo__events'), ref('stg_pendo__page_events'), ref('stg_pendo__feature_events')] -%}
+
 with
 
 account_days as (
 
     select * from {{ ref('int_pendo__account_days') }}
     {% if is_incremental() %}
-        where {{ pendo_in_lookback_window('activity_date') }}
+        where activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
     {% endif %}
 
 ),
@@ -26,7 +28,7 @@ page_events as (
     where
         account_id is not null
         {% if is_incremental() %}
-            and {{ pendo_in_lookback_window('activity_date') }}
+            and activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
         {% endif %}
 
 ),
@@ -37,7 +39,7 @@ feature_events as (
     where
         account_id is not null
         {% if is_incremental() %}
-            and {{ pendo_in_lookback_window('activity_date') }}
+            and activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
         {% endif %}
 
 ),
@@ -68,6 +70,12 @@ account_feature_days as (
 
 ),
 
+day_load_ids as (
+
+    {{ pendo_load_ids_by_day(load_sources) }}
+
+),
+
 final as (
 
     select
@@ -79,7 +87,8 @@ final as (
         coalesce(account_page_days.pages_viewed, 0) as pages_viewed,
         coalesce(account_page_days.page_views, 0) as page_views,
         coalesce(account_feature_days.features_used, 0) as features_used,
-        coalesce(account_feature_days.feature_clicks, 0) as feature_clicks
+        coalesce(account_feature_days.feature_clicks, 0) as feature_clicks,
+        day_load_ids.source_load_id
 
     from account_days
     left join account_page_days
@@ -91,6 +100,8 @@ final as (
             account_days.account_id = account_feature_days.account_id
             and account_days.activity_date = account_feature_days.activity_date
 
+    left join day_load_ids
+        on account_days.activity_date = day_load_ids.activity_date
 )
 
 select * from final

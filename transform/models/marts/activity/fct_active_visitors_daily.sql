@@ -15,20 +15,23 @@ visitor_days as (
 
 ),
 
-account_days as (
+events as (
 
-    select * from {{ ref('int_pendo__account_days') }}
+    select * from {{ ref('stg_pendo__events') }}
+    where account_id is not null
+
+),
+
+data_bounds as (
+
+    select min(calendar_date) as first_date
+    from calendar_days
 
 ),
 
 first_active_dates as (
 
-    select
-        visitor_id,
-        min(activity_date) as first_active_date
-
-    from visitor_days
-    group by 1
+    select * from {{ ref('int_pendo__visitor_first_active_dates') }}
 
 ),
 
@@ -53,9 +56,12 @@ daily_accounts as (
 
     select
         activity_date,
-        count(*) as active_accounts
+        count(distinct account_id) as active_accounts
 
-    from account_days
+    from events
+    {% if not var('pendo_include_anonymous_visitors') %}
+        where not is_anonymous_visitor
+    {% endif %}
     group by 1
 
 ),
@@ -98,9 +104,12 @@ final as (
         {{ pendo_ratio('trailing_visitors.weekly_active_visitors', 'trailing_visitors.monthly_active_visitors') }}
             as weekly_stickiness,
         coalesce(daily_visitors.total_events, 0) as total_events,
-        coalesce(daily_visitors.total_minutes, 0) as total_minutes
+        coalesce(daily_visitors.total_minutes, 0) as total_minutes,
+        calendar_days.calendar_date >= {{ pendo_add_days('data_bounds.first_date', 6) }} as is_wau_complete,
+        calendar_days.calendar_date >= {{ pendo_add_days('data_bounds.first_date', 27) }} as is_mau_complete
 
     from calendar_days
+    cross join data_bounds
     left join daily_visitors
         on calendar_days.calendar_date = daily_visitors.activity_date
     left join daily_accounts

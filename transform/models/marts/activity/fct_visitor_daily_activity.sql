@@ -9,16 +9,19 @@
 }}
 
 {#
-    Incremental: each run rebuilds whole days, those in the lookback window (unique_key activity_date replaces every
-    row of a rebuilt day, so a visitor-day can also disappear when Pendo re-aggregates).
+    Incremental: each run rebuilds the whole days that hold rows loaded since its last run (macros/pendo_incremental.sql;
+    unique_key activity_date replaces every row of a rebuilt day, so a visitor-day can also disappear when Pendo
+    re-aggregates).
 #}
+{%- set load_sources = [ref('stg_pendo__events'), ref('stg_pendo__page_events'), ref('stg_pendo__feature_events')] -%}
+
 with
 
 visitor_days as (
 
     select * from {{ ref('int_pendo__visitor_days') }}
     {% if is_incremental() %}
-        where {{ pendo_in_lookback_window('activity_date') }}
+        where activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
     {% endif %}
 
 ),
@@ -27,7 +30,7 @@ page_events as (
 
     select * from {{ ref('stg_pendo__page_events') }}
     {% if is_incremental() %}
-        where {{ pendo_in_lookback_window('activity_date') }}
+        where activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
     {% endif %}
 
 ),
@@ -36,7 +39,7 @@ feature_events as (
 
     select * from {{ ref('stg_pendo__feature_events') }}
     {% if is_incremental() %}
-        where {{ pendo_in_lookback_window('activity_date') }}
+        where activity_date in ({{ pendo_days_loaded_since_last_run(load_sources) }})
     {% endif %}
 
 ),
@@ -67,6 +70,12 @@ visitor_feature_days as (
 
 ),
 
+day_load_ids as (
+
+    {{ pendo_load_ids_by_day(load_sources) }}
+
+),
+
 final as (
 
     select
@@ -81,7 +90,8 @@ final as (
         coalesce(visitor_feature_days.feature_clicks, 0) as feature_clicks,
         visitor_days.accounts,
         visitor_days.first_event_at,
-        visitor_days.last_event_at
+        visitor_days.last_event_at,
+        day_load_ids.source_load_id
 
     from visitor_days
     left join visitor_page_days
@@ -93,6 +103,8 @@ final as (
             visitor_days.visitor_id = visitor_feature_days.visitor_id
             and visitor_days.activity_date = visitor_feature_days.activity_date
 
+    left join day_load_ids
+        on visitor_days.activity_date = day_load_ids.activity_date
 )
 
 select * from final

@@ -42,14 +42,21 @@ visitor_weeks as (
 
 ),
 
+first_active_dates as (
+
+    select * from {{ ref('int_pendo__visitor_first_active_dates') }}
+
+),
+
+{# Visitors active in the data (after the anonymous rule), in the week of their first active day. #}
 visitor_cohorts as (
 
     select
-        visitor_id,
-        min(activity_week_start_date) as cohort_week_start_date
+        first_active_dates.visitor_id,
+        {{ pendo_week_start('first_active_dates.first_active_date') }} as cohort_week_start_date
 
-    from visitor_weeks
-    group by 1
+    from first_active_dates
+    where first_active_dates.visitor_id in (select visitor_weeks.visitor_id from visitor_weeks)
 
 ),
 
@@ -78,7 +85,10 @@ retained_by_week as (
 
 ),
 
-{# Every week from the cohort's own week to the last week of data, so weeks nobody came back still get a row. #}
+{#
+    Every week of data from the cohort's own week on, so weeks nobody came back still get a row; a cohort that starts
+    before the data has no rows for its weeks before the data.
+#}
 cohort_weeks as (
 
     select
@@ -106,7 +116,10 @@ final as (
         coalesce(retained_by_week.retained_visitors, 0) as retained_visitors,
         {{ pendo_ratio('coalesce(retained_by_week.retained_visitors, 0)', 'cohort_weeks.cohort_visitors') }}
             as retention_rate,
-        {{ pendo_add_days('cohort_weeks.activity_week_start_date', 6) }} <= data_bounds.last_date as is_complete,
+        (
+            cohort_weeks.activity_week_start_date >= data_bounds.first_date
+            and {{ pendo_add_days('cohort_weeks.activity_week_start_date', 6) }} <= data_bounds.last_date
+        ) as is_complete,
         cohort_weeks.cohort_week_start_date <= data_bounds.first_date as is_left_censored
 
     from cohort_weeks

@@ -46,11 +46,23 @@ event_summary as (
     select
         guide_id,
         count(*) as guide_events,
-        count(distinct case when event_type = 'guideNotSeen' then visitor_id end) as visitors_in_control_group,
         min(activity_date) as first_event_date,
         max(activity_date) as last_event_date
 
     from guide_events
+    group by 1
+
+),
+
+{# The control group since the guide's last reset (doc metric_guide_control_group). #}
+control_groups as (
+
+    select
+        guide_id,
+        count(distinct visitor_id) as visitors_in_control_group
+
+    from {{ ref('int_pendo__guide_step_visitors') }}
+    where is_control_group
     group by 1
 
 ),
@@ -87,7 +99,7 @@ final as (
         coalesce(outcomes.visitors_dismissed, 0) as visitors_dismissed,
         coalesce(outcomes.visitors_snoozed, 0) as visitors_snoozed,
         coalesce(outcomes.visitors_in_progress, 0) as visitors_in_progress,
-        coalesce(event_summary.visitors_in_control_group, 0) as visitors_in_control_group,
+        coalesce(control_groups.visitors_in_control_group, 0) as visitors_in_control_group,
         {{ pendo_ratio('outcomes.visitors_completed', 'outcomes.visitors_entered') }} as completion_rate,
         guides.is_multi_step,
         guides.guide_id is not null as has_definition,
@@ -107,6 +119,8 @@ final as (
         on all_guide_ids.guide_id = event_summary.guide_id
     left join outcomes
         on all_guide_ids.guide_id = outcomes.guide_id
+    left join control_groups
+        on all_guide_ids.guide_id = control_groups.guide_id
 
 )
 

@@ -10,6 +10,32 @@ guide_events as (
 
 ),
 
+{# The control group is left out of every count but its own, as in the other guide marts. #}
+control_group_visitors as (
+
+    select distinct
+        guide_id,
+        visitor_id
+
+    from {{ ref('int_pendo__guide_step_visitors') }}
+    where is_control_group
+
+),
+
+events_with_control_group as (
+
+    select
+        guide_events.*,
+        control_group_visitors.visitor_id is not null as is_control_group
+
+    from guide_events
+    left join control_group_visitors
+        on
+            guide_events.guide_id = control_group_visitors.guide_id
+            and guide_events.visitor_id = control_group_visitors.visitor_id
+
+),
+
 visitor_progress as (
 
     select * from {{ ref('fct_guide_visitor_progress') }}
@@ -22,16 +48,24 @@ daily_events as (
         guide_id,
         activity_date,
         count(*) as guide_events,
-        count(distinct case when event_type = 'guideSeen' then visitor_id end) as visitors_seen,
-        count(distinct case when event_type = 'guideAdvanced' then visitor_id end) as visitors_advanced,
-        count(distinct case when event_type = 'guideDismissed' then visitor_id end) as visitors_dismissed,
-        count(distinct case when event_type = 'guideSnoozed' then visitor_id end) as visitors_snoozed,
-        count(distinct case when event_type = 'guideActivity' then visitor_id end) as visitors_with_activity,
-        count(distinct case when event_type = 'guideTimeout' then visitor_id end) as visitors_timed_out,
-        count(distinct case when event_type = 'guideNotSeen' then visitor_id end) as visitors_in_control_group,
-        count(distinct case when event_type = 'guideSeen' then account_id end) as accounts_seen
+        count(distinct case when event_type = 'guideSeen' and not is_control_group then visitor_id end)
+            as visitors_seen,
+        count(distinct case when event_type = 'guideAdvanced' and not is_control_group then visitor_id end)
+            as visitors_advanced,
+        count(distinct case when event_type = 'guideDismissed' and not is_control_group then visitor_id end)
+            as visitors_dismissed,
+        count(distinct case when event_type = 'guideSnoozed' and not is_control_group then visitor_id end)
+            as visitors_snoozed,
+        count(distinct case when event_type = 'guideActivity' and not is_control_group then visitor_id end)
+            as visitors_with_activity,
+        count(distinct case when event_type = 'guideTimeout' and not is_control_group then visitor_id end)
+            as visitors_timed_out,
+        count(distinct case when event_type = 'guideNotSeen' and is_control_group then visitor_id end)
+            as visitors_in_control_group,
+        count(distinct case when event_type = 'guideSeen' and not is_control_group then account_id end)
+            as accounts_seen
 
-    from guide_events
+    from events_with_control_group
     group by 1, 2
 
 ),

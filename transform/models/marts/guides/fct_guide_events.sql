@@ -9,8 +9,11 @@
 }}
 
 {#
-    Incremental: each run rebuilds the events of the lookback window, plus every event of a guide whose definition
-    changed since its rows were written (so the guide and step attributes never go stale).
+    Incremental: each run rebuilds the events loaded since its last run (macros/pendo_incremental.sql), plus every
+    event of a guide whose definition changed since its rows were written: a newer `last_updated_at`, or a name,
+    step number or first/last step that differs from what the rows hold (Pendo does not always bump the version on
+    an edit), so the guide and step attributes never go stale.
+    (On Spark, whole guide × day partitions: see pendo_loaded_since_last_run.)
 #}
 with
 
@@ -55,6 +58,22 @@ guide_steps as (
             or guides.last_updated_at > built_guide_versions.built_guide_last_updated_at
             or (guides.last_updated_at is not null and built_guide_versions.built_guide_last_updated_at is null)
 
+        union
+
+        select built.guide_id
+        from {{ this }} as built
+        left join guides
+            on built.guide_id = guides.guide_id
+        left join guide_steps
+            on
+                built.guide_id = guide_steps.guide_id
+                and built.guide_step_id = guide_steps.guide_step_id
+        where
+            built.guide_name is distinct from guides.guide_name
+            or built.step_name is distinct from guide_steps.step_name
+            or built.step_number is distinct from guide_steps.step_number
+            or built.is_last_step is distinct from coalesce(guide_steps.is_last_step, false)
+
     ),
 {% endif %}
 
@@ -63,8 +82,8 @@ events_to_build as (
     select * from guide_events
     {% if is_incremental() %}
         where
-            {{ pendo_in_lookback_window('guide_events.activity_date') }}
-            or guide_events.guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
+            {{ pendo_loaded_since_last_run('guide_events', ['guide_id', 'activity_date']) }}
+            or guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
     {% endif %}
 
 ),
@@ -99,7 +118,8 @@ final as (
         coalesce(guide_steps.is_last_step, false) as is_last_step,
         events_to_build.activity_date,
         events_to_build.occurred_at,
-        guides.last_updated_at as guide_last_updated_at
+        guides.last_updated_at as guide_last_updated_at,
+        events_to_build.dlt_load_id as source_load_id
 
     from events_to_build
     left join guides

@@ -19,6 +19,18 @@ visitor_progress as (
 
 ),
 
+{# Each visitor's furthest step reached, to count who went on from a step by any path. #}
+step_visitors_with_furthest as (
+
+    select
+        *,
+        max(case when is_reached then step_number end) over (partition by guide_id, visitor_id)
+            as furthest_step_reached
+
+    from step_visitors
+
+),
+
 step_counts as (
 
     select
@@ -27,9 +39,10 @@ step_counts as (
         count(case when first_advanced_at is not null then 1 end) as visitors_advanced,
         count(case when first_dismissed_at is not null then 1 end) as visitors_dismissed,
         count(case when first_snoozed_at is not null then 1 end) as visitors_snoozed,
-        count(case when is_reached then 1 end) as visitors_reached
+        count(case when is_reached then 1 end) as visitors_reached,
+        count(case when is_reached and furthest_step_reached > step_number then 1 end) as visitors_reached_later_step
 
-    from step_visitors
+    from step_visitors_with_furthest
     group by 1
 
 ),
@@ -58,6 +71,7 @@ steps_with_counts as (
         coalesce(step_counts.visitors_dismissed, 0) as visitors_dismissed,
         coalesce(step_counts.visitors_snoozed, 0) as visitors_snoozed,
         coalesce(step_counts.visitors_reached, 0) as visitors_reached,
+        coalesce(step_counts.visitors_reached_later_step, 0) as visitors_reached_later_step,
         coalesce(guide_completions.visitors_completed, 0) as guide_visitors_completed
 
     from guide_steps
@@ -69,19 +83,26 @@ steps_with_counts as (
 ),
 
 {#
-    Drop-off at step n is reached(n) - reached(n + 1), and reached(n) - completed at the guide's last step. A step
-    removed from its guide is off the closed funnel: no next step, drop-off or conversion.
+    Drop-off at step n is reached(n) minus those who reached a later step (by any path), and reached(n) - completed
+    at the guide's last step. A step removed from its guide is off the closed funnel: no drop-off or conversion.
 #}
 next_steps as (
 
     select
-        *,
+        guide_id,
+        guide_step_id,
+        step_number,
+        is_last_step,
+        is_listed_by_pendo,
+        visitors_seen,
+        visitors_advanced,
+        visitors_dismissed,
+        visitors_snoozed,
+        visitors_reached,
+        guide_visitors_completed,
         case
-            when is_listed_by_pendo and not is_last_step
-                then coalesce(
-                    lead(visitors_reached) over (partition by guide_id, is_listed_by_pendo order by step_number), 0
-                )
-        end as visitors_reached_next_step,
+            when is_listed_by_pendo and not is_last_step then visitors_reached_later_step
+        end as visitors_reached_later_step,
         max(case when step_number = 1 then visitors_reached end) over (partition by guide_id) as visitors_entered
 
     from steps_with_counts
@@ -94,7 +115,7 @@ drop_offs as (
         *,
         case
             when is_listed_by_pendo
-                then visitors_reached - coalesce(visitors_reached_next_step, guide_visitors_completed)
+                then visitors_reached - coalesce(visitors_reached_later_step, guide_visitors_completed)
         end as visitors_dropped_off
 
     from next_steps
@@ -114,9 +135,9 @@ final as (
         visitors_dismissed,
         visitors_snoozed,
         visitors_reached,
-        visitors_reached_next_step,
+        visitors_reached_later_step,
         visitors_dropped_off,
-        {{ pendo_ratio('visitors_reached_next_step', 'visitors_reached') }} as step_conversion_rate,
+        {{ pendo_ratio('visitors_reached_later_step', 'visitors_reached') }} as step_conversion_rate,
         case
             when is_listed_by_pendo then {{ pendo_ratio('visitors_reached', 'visitors_entered') }}
         end as cumulative_conversion_rate,

@@ -42,18 +42,31 @@ first_dismissals as (
 ),
 
 {# The population of metric_guide_outcome: non-control visitors who saw any step of the guide. #}
-completions as (
+rule_completions as (
 
     select
         progress.*,
         {% if completion_rule == 'last_step_advanced' %}
-            progress.last_step_advanced_at as completed_at
+            progress.last_step_advanced_at as rule_completed_at
         {% else %}
-            progress.last_step_first_seen_at as completed_at
+            progress.last_step_first_seen_at as rule_completed_at
         {% endif %}
 
     from progress
     where progress.first_seen_at is not null
+
+),
+
+{# Outcome precedence (doc metric_guide_outcome): a dismissal before the completion makes the visitor dismissed. #}
+completions as (
+
+    select
+        *,
+        case
+            when dismissed_at is null or rule_completed_at <= dismissed_at then rule_completed_at
+        end as completed_at
+
+    from rule_completions
 
 ),
 

@@ -7,7 +7,7 @@ with
 poll_responses as (
 
     select * from {{ ref('fct_poll_responses') }}
-    where poll_type = 'NPSRating' and response_score is not null
+    where {{ pendo_is_nps_poll_type('poll_type') }} and response_score is not null
 
 ),
 
@@ -51,7 +51,7 @@ period_counts as (
         guide_id,
         period_type,
         period_start_date,
-        count(*) as responses,
+        count(*) as scored_visitors,
         count(case when nps_category = 'promoter' then 1 end) as promoters,
         count(case when nps_category = 'passive' then 1 end) as passives,
         count(case when nps_category = 'detractor' then 1 end) as detractors
@@ -69,11 +69,11 @@ final as (
         guide_id,
         period_type,
         period_start_date,
-        responses,
+        scored_visitors,
         promoters,
         passives,
         detractors,
-        100 * {{ pendo_ratio('promoters - detractors', 'responses') }} as nps
+        100 * {{ pendo_ratio('promoters - detractors', 'scored_visitors') }} as nps
 
     from period_counts
 

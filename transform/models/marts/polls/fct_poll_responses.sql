@@ -9,8 +9,9 @@
 }}
 
 {#
-    Incremental like fct_guide_events: the responses of the lookback window, plus every response of a guide whose
+    Incremental like fct_guide_events: the responses loaded since its last run, plus every response of a guide whose
     definition (and so its polls' questions and types) changed since its rows were written.
+    (On Spark, whole guide × day partitions: see pendo_loaded_since_last_run.)
 #}
 with
 
@@ -57,8 +58,8 @@ responses_to_build as (
     select * from poll_events
     {% if is_incremental() %}
         where
-            {{ pendo_in_lookback_window('poll_events.activity_date') }}
-            or poll_events.guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
+            {{ pendo_loaded_since_last_run('poll_events', ['guide_id', 'activity_date']) }}
+            or guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
     {% endif %}
 
 ),
@@ -71,7 +72,7 @@ scored as (
         polls.poll_type,
         polls.guide_last_updated_at,
         case
-            when polls.poll_type = 'NPSRating'
+            when {{ pendo_is_nps_poll_type('polls.poll_type') }}
                 then {{ pendo_to_integer_or_null('responses_to_build.poll_response') }}
         end as parsed_score
 
@@ -103,7 +104,8 @@ final as (
         is_anonymous_visitor,
         activity_date,
         occurred_at as responded_at,
-        guide_last_updated_at
+        guide_last_updated_at,
+        dlt_load_id as source_load_id
 
     from scored
 

@@ -10,6 +10,9 @@ feature_events as (
 visitor_days as (
 
     select * from {{ ref('int_pendo__visitor_days') }}
+    {% if not var('pendo_include_anonymous_visitors') %}
+        where not is_anonymous_visitor
+    {% endif %}
 
 ),
 
@@ -44,6 +47,12 @@ feature_days as (
         cast(sum(feature_events.num_events) as bigint) as clicks,
         cast(sum(feature_events.num_minutes) as bigint) as total_minutes,
         count(distinct feature_events.visitor_id) as visitors,
+        {% if var('pendo_include_anonymous_visitors') %}
+            count(distinct feature_events.visitor_id) as counted_visitors,
+        {% else %}
+            count(distinct case when not feature_events.is_anonymous_visitor then feature_events.visitor_id end)
+                as counted_visitors,
+        {% endif %}
         count(distinct feature_events.account_id) as accounts,
         count(
             distinct case
@@ -71,7 +80,8 @@ final as (
         feature_days.new_visitors,
         feature_days.visitors - feature_days.new_visitors as returning_visitors,
         feature_days.accounts,
-        {{ pendo_ratio('feature_days.visitors', 'daily_active_visitors.active_visitors') }} as share_of_active_visitors
+        {{ pendo_ratio('feature_days.counted_visitors', 'daily_active_visitors.active_visitors') }}
+            as share_of_active_visitors
 
     from feature_days
     left join daily_active_visitors

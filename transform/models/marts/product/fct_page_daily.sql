@@ -10,6 +10,9 @@ page_events as (
 visitor_days as (
 
     select * from {{ ref('int_pendo__visitor_days') }}
+    {% if not var('pendo_include_anonymous_visitors') %}
+        where not is_anonymous_visitor
+    {% endif %}
 
 ),
 
@@ -44,6 +47,12 @@ page_days as (
         cast(sum(page_events.num_events) as bigint) as page_views,
         cast(sum(page_events.num_minutes) as bigint) as total_minutes,
         count(distinct page_events.visitor_id) as visitors,
+        {% if var('pendo_include_anonymous_visitors') %}
+            count(distinct page_events.visitor_id) as counted_visitors,
+        {% else %}
+            count(distinct case when not page_events.is_anonymous_visitor then page_events.visitor_id end)
+                as counted_visitors,
+        {% endif %}
         count(distinct page_events.account_id) as accounts,
         count(
             distinct case when page_events.activity_date = first_views.first_view_date then page_events.visitor_id end
@@ -69,7 +78,8 @@ final as (
         page_days.new_visitors,
         page_days.visitors - page_days.new_visitors as returning_visitors,
         page_days.accounts,
-        {{ pendo_ratio('page_days.visitors', 'daily_active_visitors.active_visitors') }} as share_of_active_visitors
+        {{ pendo_ratio('page_days.counted_visitors', 'daily_active_visitors.active_visitors') }}
+            as share_of_active_visitors
 
     from page_days
     left join daily_active_visitors

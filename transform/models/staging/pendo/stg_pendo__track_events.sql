@@ -29,6 +29,9 @@ renamed as (
         ---------- booleans
         {{ pendo_is_anonymous_visitor('visitor_id') }} as is_anonymous_visitor,
 
+        ---------- load
+        _dlt_load_id as dlt_load_id,
+
         ---------- dates and timestamps
         {{ pendo_local_date('day') }} as activity_date,
         {{ pendo_epoch_ms_to_timestamp('day') }} as period_start_at,
