@@ -50,7 +50,12 @@ FLOAT_DECIMALS = 9
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # how Spark names the partition of a null value
 # The dlt load a row was built from: when each path loaded (two pipelines, two runs each), not what it loaded.
 LOAD_COLUMNS = {"source_load_id"}
-INCREMENTAL_MARTS = ("fct_visitor_daily_activity", "fct_account_daily_activity", "fct_guide_events")
+INCREMENTAL_MARTS = (
+    "fct_visitor_daily_activity",
+    "fct_account_daily_activity",
+    "fct_guide_events",
+    "fct_poll_responses",
+)
 
 Marts = dict[str, list[tuple[Any, ...]]]
 
