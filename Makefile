@@ -11,20 +11,25 @@ PY := $(VENV)/bin/python
 # from the connection dlt resolves (env, else .dlt/secrets.toml), so both layers use one database (see elt/dbt.py).
 ELT = $(PY) -m elt
 
-# Where the data goes: duckdb (default) or postgres. One setting switches dlt's destination and dbt's target.
+# Where the data goes: duckdb (default), postgres, or lake (parquet files that dbt builds with Spark: `make
+# setup-spark` first). One setting switches dlt's destination and dbt's target.
 DESTINATION ?= duckdb
 export DESTINATION
-export DBT_TARGET ?= $(DESTINATION)
+export DBT_TARGET ?= $(if $(filter lake,$(DESTINATION)),spark,$(DESTINATION))
 # One database file for dlt and dbt, always absolute so no tool creates a stray file elsewhere.
 DUCKDB_PATH ?= pendo.duckdb
 override DUCKDB_PATH := $(abspath $(DUCKDB_PATH))
 export DUCKDB_PATH
+# Spark's metastore and warehouse (the `spark` target), beside the database file; the lake is `lake/` there too.
+SPARK_DIR ?= $(dir $(DUCKDB_PATH))spark
+override SPARK_DIR := $(abspath $(SPARK_DIR))
+export SPARK_DIR
 # dbt writes logs and artifacts inside transform/, never in the caller's directory.
 export DBT_LOG_PATH := $(CURDIR)/transform/logs
 export DBT_TARGET_PATH := $(CURDIR)/transform/target
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help setup extract backfill transform elt publish demo docs freshness show dashboard lint test clean simulator test-faults bench bench-quick
+.PHONY: help setup setup-spark test-spark extract backfill transform elt publish demo docs freshness show dashboard lint test clean simulator test-faults bench bench-quick
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,7 +39,15 @@ setup: $(VENV)/.synced ## Install uv if missing, then build .venv from uv.lock
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet $(if $(wildcard $(VENV)/.synced-spark),--group spark)
+	@touch $@
+
+# The Spark path's dependencies (pyspark, dbt-spark: the uv group `spark`), kept out of `make setup`; once installed,
+# `make setup` keeps them (it syncs the group too). Spark needs a Java 17+ runtime (Debian: default-jre-headless).
+setup-spark: $(VENV)/.synced-spark ## Also install pyspark and dbt-spark (the Spark target; needs Java 17+)
+
+$(VENV)/.synced-spark: pyproject.toml uv.lock $(VENV)/.synced
+	$(UV) sync --frozen --quiet --group spark
 	@touch $@
 
 extract: setup ## Pull Pendo into the pendo_raw dataset (dlt)
@@ -91,6 +104,9 @@ PYTEST := $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 test: setup ## Run the test suite (TEST_WORKERS=2 processes; PYTEST_ARGS=… passes options)
 	$(PYTEST) $(PYTEST_ARGS)
+
+test-spark: setup-spark ## The lake + Spark tests, which skip without pyspark (REQUIRE_SPARK=1: fail instead)
+	$(VENV)/bin/pytest -n 0 tests/spark $(PYTEST_ARGS)
 
 test-faults: setup ## Only the fault-injection suite (it is part of make test too)
 	$(PYTEST) tests/faults $(PYTEST_ARGS)

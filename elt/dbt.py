@@ -8,7 +8,9 @@ run (transform/macros/pendo_incremental.sql).
 On Postgres, dbt's profile reads the connection from the POSTGRES_* variables, but the password may only be in
 `.dlt/secrets.toml`, which dbt cannot read. So dbt runs with POSTGRES_* set from the connection dlt resolves
 (`extract.load.destination.postgres_settings`): both layers always connect to the same database, and the password is
-only ever passed in the environment of that one process, never printed. On DuckDB, dbt runs as is.
+only ever passed in the environment of that one process, never printed. On Spark (the `spark` target, which reads
+the lake of `DESTINATION=lake`), dbt gets the lake's URL as dlt resolves it in `PENDO_LAKE_URL`, where the raw tables
+are registered (transform/macros/spark_lake.sql). On DuckDB, dbt runs as is.
 
 `python -m elt.dbt -- COMMAND…` runs any command with that environment (the tests look at what dbt would get).
 """
@@ -60,23 +62,34 @@ def dbt_command(args: list[str]) -> list[str]:
     return [steps.dbt_executable(), "--no-use-colors", *args, *project]
 
 
-def exec_with_connection(command: list[str], environment: dict[str, str], postgres: bool) -> int:
-    """Replace this process with `command`, POSTGRES_* set as dlt resolves them when `postgres`."""
-    if postgres:
-        from extract.config import ConfigError
+def connection_settings(target: str) -> dict[str, str]:
+    """What dbt's profile reads for `target`, as dlt resolves it: POSTGRES_* on Postgres, PENDO_LAKE_URL on Spark."""
+    if target == "postgres":
         from extract.load.destination import postgres_settings
 
-        try:
-            environment = environment | postgres_settings()
-        except ConfigError as error:
-            print(error, file=sys.stderr)
-            return EXIT_FAILED
+        return postgres_settings()
+    if target == "spark":
+        from extract.load.destination import lake_url
+
+        return {"PENDO_LAKE_URL": lake_url()}
+    return {}
+
+
+def exec_with_connection(command: list[str], environment: dict[str, str], target: str) -> int:
+    """Replace this process with `command`, with the settings of `target` as dlt resolves them."""
+    from extract.config import ConfigError
+
+    try:
+        environment = environment | connection_settings(target)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILED
     os.execvpe(command[0], command, environment)
     return EXIT_FAILED  # not reached: execvpe replaces this process
 
 
 def main(args: list[str]) -> int:
-    """`python -m elt dbt ARGS…`; the target is DBT_TARGET (the Makefile sets it to DESTINATION)."""
+    """`python -m elt dbt ARGS…`; the target is DBT_TARGET (the Makefile derives it from DESTINATION)."""
     from extract.config import ConfigError, subscription_timezone
 
     environment = steps.environment()
@@ -86,7 +99,7 @@ def main(args: list[str]) -> int:
         print(error, file=sys.stderr)
         return EXIT_FAILED
     command = dbt_command(with_settings(args, timezone))
-    return exec_with_connection(command, environment, environment["DBT_TARGET"] == "postgres")
+    return exec_with_connection(command, environment, environment["DBT_TARGET"])
 
 
 def _wrap(argv: list[str]) -> int:
@@ -94,7 +107,7 @@ def _wrap(argv: list[str]) -> int:
     if not command:
         print("usage: python -m elt.dbt -- COMMAND [ARGS…]", file=sys.stderr)
         return EXIT_USAGE
-    return exec_with_connection(command, dict(os.environ), postgres=True)
+    return exec_with_connection(command, dict(os.environ), "postgres")
 
 
 if __name__ == "__main__":

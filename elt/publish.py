@@ -20,7 +20,8 @@ DuckDB allows one writer, and any open reader blocks it: a BI tool holding the w
 - The copy is written readable by its owner only (0600), like the warehouse; BI tools running as another user need
   it opened up on purpose (`chmod g+r`, or MARTS_DUCKDB_PATH in a shared folder with a default ACL).
 
-On Postgres there is nothing to publish: readers and writers coexist, so BI tools connect to schema `marts` directly.
+On Postgres there is nothing to publish: readers and writers coexist, so BI tools connect to schema `marts` directly;
+on the lake they read schema `marts` through Spark.
 """
 
 from __future__ import annotations
@@ -179,8 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duckdb-path", type=Path, default=Path(os.environ.get("DUCKDB_PATH", "pendo.duckdb")))
     parser.add_argument("--marts-path", type=Path, default=None, help="default: MARTS_DUCKDB_PATH or <db>_marts.duckdb")
     args = parser.parse_args(argv)
-    if os.environ.get("DESTINATION", "").strip().lower() == "postgres":
+    destination = os.environ.get("DESTINATION", "").strip().lower()
+    if destination == "postgres":
         print("publish: nothing to do on Postgres; BI tools read schema marts of the Postgres database directly")
+        return 0
+    if destination == "lake":
+        print("publish: nothing to do on the lake; BI tools read schema marts through Spark (see docs/warehouses.md)")
         return 0
     source = args.duckdb_path.expanduser().resolve()
     target = (args.marts_path or Path(os.environ.get("MARTS_DUCKDB_PATH") or default_marts_path(source))).resolve()

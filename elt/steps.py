@@ -14,6 +14,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # dbt reads transform/ and the profiles.yml at the repository root; `--no-use-colors` keeps logs plain text.
 DBT_PROJECT_ARGS = ("--project-dir", str(REPO_ROOT / "transform"), "--profiles-dir", str(REPO_ROOT))
+# The output of profiles.yml that reads each destination, where its name is not the destination's (the Makefile's
+# DBT_TARGET says the same).
+DBT_TARGETS = {"lake": "spark"}
 
 
 def dbt_executable() -> str:
@@ -45,10 +48,14 @@ def publish(*args: str) -> list[str]:
 
 def environment() -> dict[str, str]:
     """The process environment with the defaults the Makefile sets, for runs started without it: one absolute
-    database file for dlt and dbt, dbt's logs and artifacts inside transform/."""
+    database file for dlt and dbt, Spark's metastore and warehouse beside it, dbt's logs and artifacts inside
+    transform/."""
     env = dict(os.environ)
     env["DUCKDB_PATH"] = str(Path(env.get("DUCKDB_PATH") or "pendo.duckdb").expanduser().resolve())
-    env.setdefault("DBT_TARGET", env.get("DESTINATION") or "duckdb")  # one setting picks dlt's and dbt's target
+    destination = (env.get("DESTINATION") or "duckdb").strip().lower()
+    env.setdefault("DBT_TARGET", DBT_TARGETS.get(destination, destination))  # one setting picks dlt's and dbt's
+    spark_dir = env.get("SPARK_DIR") or str(Path(env["DUCKDB_PATH"]).parent / "spark")
+    env["SPARK_DIR"] = str(Path(spark_dir).expanduser().resolve())
     env.setdefault("DBT_LOG_PATH", str(REPO_ROOT / "transform" / "logs"))
     env.setdefault("DBT_TARGET_PATH", str(REPO_ROOT / "transform" / "target"))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

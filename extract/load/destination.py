@@ -1,6 +1,13 @@
-"""Where the raw rows go: DuckDB (the default) or Postgres, chosen by `DESTINATION`.
+"""Where the raw rows go: DuckDB (the default), Postgres, or a lake of parquet files, chosen by `DESTINATION`.
 
-The same variable picks dbt's target in the Makefile, so one setting switches both layers.
+The same variable picks dbt's target in the Makefile (`lake` is read by the `spark` target), so one setting switches
+both layers.
+
+The lake is dlt's `filesystem` destination: `pendo_raw/<table>/<load id>.<file id>.parquet` under a bucket URL,
+dlt's own `[destination.filesystem] bucket_url` (or `DESTINATION__FILESYSTEM__BUCKET_URL`), with dlt's usual
+credentials for `s3://`, `gs://` or `az://`; by default the local folder `lake/` beside `DUCKDB_PATH`. Plain parquet
+cannot be merged into, so dlt appends there: every run adds the re-read lookback rows and the entities again, and
+dbt reads the raw tables through views that keep each key's latest load (transform/macros/spark_lake.sql).
 
 Postgres connection settings, in order of precedence:
 1. `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_USER`, `POSTGRES_PASSWORD`, `POSTGRES_DB` (what dbt's `postgres`
@@ -19,15 +26,17 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination import Destination
-from dlt.destinations import duckdb, postgres
+from dlt.destinations import duckdb, filesystem, postgres
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
 from extract.config import ConfigError
 from extract.load.database_file import foreign_file
 
-DESTINATIONS = ("duckdb", "postgres")
+DESTINATIONS = ("duckdb", "postgres", "lake")
+LAKE_FOLDER = "lake"  # the default lake: this folder beside the DuckDB file
 
 
 class PostgresSetting(NamedTuple):
@@ -55,6 +64,18 @@ def destination_name() -> str:
 def duckdb_path() -> Path:
     """The one database file shared with dbt: `DUCKDB_PATH`, resolved to an absolute path."""
     return Path(os.environ.get("DUCKDB_PATH", "pendo.duckdb")).expanduser().resolve()
+
+
+def lake_url() -> str:
+    """The lake's bucket URL: dlt's `destination.filesystem.bucket_url`, else `lake/` beside `DUCKDB_PATH` as an
+    absolute `file://` URL (a relative local path is made absolute from the current directory)."""
+    configured = dlt.config.get("destination.filesystem.bucket_url")
+    if configured is None or not str(configured).strip():
+        return (duckdb_path().parent / LAKE_FOLDER).as_uri()
+    url = str(configured).strip().rstrip("/")
+    if "://" not in url:
+        return Path(url).expanduser().resolve().as_uri()
+    return url
 
 
 def _configured_postgres_credentials() -> PostgresCredentials:
@@ -108,19 +129,24 @@ def check_database_file(path: Path | None = None) -> None:
 
 
 def make_destination() -> Destination:
-    if destination_name() == "postgres":
+    name = destination_name()
+    if name == "postgres":
         return postgres(credentials=postgres_credentials())
+    if name == "lake":
+        return filesystem(bucket_url=lake_url())
     return duckdb(credentials=str(duckdb_path()))
 
 
 def loader_file_format() -> str:
-    """Parquet into DuckDB (Arrow tables load without a per-row pass); CSV into Postgres, which dlt loads with COPY
-    (parquet would need the ADBC driver)."""
+    """Parquet into DuckDB (Arrow tables load without a per-row pass) and into the lake (what Spark reads); CSV into
+    Postgres, which dlt loads with COPY (parquet would need the ADBC driver)."""
     return "csv" if destination_name() == "postgres" else "parquet"
 
 
 def describe() -> str:
     """Where the data goes, for messages (never includes a password)."""
+    if destination_name() == "lake":
+        return _without_userinfo(lake_url())
     if destination_name() == "postgres":
         settings = postgres_settings()
         return (
@@ -128,3 +154,12 @@ def describe() -> str:
             f"/{settings['POSTGRES_DB']}"
         )
     return str(duckdb_path())
+
+
+def _without_userinfo(url: str) -> str:
+    """A URL without the `user:password@` part some bucket URLs carry."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"

@@ -49,14 +49,14 @@ def lock_path(name: str | None = None) -> Path:
 
 
 def database_lock_path() -> Path:
-    """The database's lock file: beside a DuckDB file, or in the temporary folder for a Postgres connection."""
+    """The database's lock file: beside a DuckDB file, or in the temporary folder for a Postgres database or a lake."""
     from extract.load.destination import describe, destination_name, duckdb_path
 
     if destination_name() == "duckdb":
         path = duckdb_path()
         return path.with_name(f".{path.name}.lock")
     digest = hashlib.blake2b(describe().encode(), digest_size=8).hexdigest()
-    return Path(tempfile.gettempdir()) / f"pendo-elt-postgres-{digest}.lock"
+    return Path(tempfile.gettempdir()) / f"pendo-elt-{destination_name()}-{digest}.lock"
 
 
 def run_lock_paths() -> list[Path]:
@@ -87,7 +87,7 @@ def _busy(path: Path) -> str:
 
 
 def _label(path: Path) -> str:
-    if path.name.startswith("pendo-elt-postgres-"):
+    if path.name.startswith("pendo-elt-"):
         from extract.load.destination import describe
 
         return f"database {describe()}"

@@ -49,7 +49,9 @@ class _ExpectedWarnings(logging.Filter):
       ("could not be completed in 2.0 seconds"); the process ends once they return, and the run's one-line error
       says what failed;
     - on a full disk or a read-only DLT_DATA_DIR dlt cannot write its trace either ("Failed to create trace dump",
-      with a traceback); the run's one-line error already says what to do.
+      with a traceback); the run's one-line error already says what to do;
+    - the lake (dlt's filesystem destination) cannot merge into parquet files and appends instead, for every table
+      and every load ("Falling back to `append`"); dbt keeps each key's latest load (transform/macros/spark_lake.sql).
     """
 
     QUIET = (
@@ -57,6 +59,7 @@ class _ExpectedWarnings(logging.Filter):
         "did not receive any data during this load",
         "-extract-threads could not be completed",
         "Failed to create trace dump",
+        "Falling back to `append`",
     )
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -10,6 +10,11 @@ After every run, the tables that no load has created yet are added to dlt's sche
 dlt adds itself (`_dlt_load_id`, and `_dlt_id` on tables loaded from dicts, the parent/root links on child tables),
 and `pipeline.sync_schema()` lets dlt write the DDL for the destination (DuckDB or Postgres alike). No rows, no load
 package and no cursor are involved, so the next load with data merges into the table as if it had made it itself.
+
+On the lake (dlt's `filesystem` destination) DDL creates nothing but the table's folder, and a folder without a file
+gives a reader no columns (Spark cannot infer a schema from it). So there each such table also gets one empty parquet
+file, `empty.parquet` (not `_…`: Spark skips such names), holding its columns: readers see an empty table with the
+pinned columns, as on a database.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dlt.common.schema.typing import TColumnSchema, TTableSchema
 from dlt.common.schema.utils import has_table_seen_data
 from dlt.extract.source import DltSource
 
+from extract.load.destination import destination_name
 from extract.resources.registry import EVENT_RESOURCES
 
 _LOAD_ID: TColumnSchema = {"name": "_dlt_load_id", "data_type": "text", "nullable": False}
@@ -75,4 +81,28 @@ def create_missing_tables(pipeline: dlt.Pipeline, source: DltSource) -> list[str
     for table in missing:
         schema.update_table(table)
     pipeline.sync_schema()
-    return [table["name"] for table in missing]
+    names = [table["name"] for table in missing]
+    if destination_name() == "lake":
+        write_empty_lake_files(pipeline, names)
+    return names
+
+
+EMPTY_LAKE_FILE = "empty.parquet"
+
+
+def write_empty_lake_files(pipeline: dlt.Pipeline, names: list[str]) -> None:
+    """One empty parquet file with the table's columns in each table folder of the lake that has no parquet file."""
+    import pyarrow.parquet as pq
+    from dlt.common.libs.pyarrow import columns_to_arrow
+
+    schema = pipeline.default_schema
+    with pipeline.destination_client() as client:
+        filesystem = client.fs_client  # type: ignore[attr-defined]
+        for name in names:
+            folder = client.get_table_dir(name)  # type: ignore[attr-defined]
+            filesystem.makedirs(folder, exist_ok=True)
+            if any(str(path).endswith(".parquet") for path in filesystem.ls(folder, detail=False)):
+                continue
+            columns = columns_to_arrow(schema.get_table_columns(name), client.capabilities, "UTC")
+            with filesystem.open(f"{folder}/{EMPTY_LAKE_FILE}", "wb") as file:
+                pq.write_table(columns.empty_table(), file)

@@ -82,6 +82,8 @@ def check_raw_layout(pipeline: dlt.Pipeline) -> None:
 
 
 def _fresh_start_advice() -> str:
+    if destination_name() == "lake":
+        return f"delete the folder pendo_raw under {describe()}, then run again"
     if destination_name() == "postgres":
         return "drop the schemas pendo_raw and pendo_raw_staging (or use a new database), then run again"
     return f"move or delete {duckdb_path()} (`make clean` does it for the demo), then run again"

@@ -43,12 +43,15 @@
             {%- endif -%}
         {%- endfor -%}
         {%- if relation is none or (flags.FULL_REFRESH and rebuilt | length == incremental | length) -%}
-            {%- set record_sql = 'create schema if not exists ' ~ adapter.quote('intermediate') ~ ';'
-                ~ ' drop table if exists ' ~ adapter.quote('intermediate') ~ '.pendo_build_settings;'
-                ~ ' create table ' ~ adapter.quote('intermediate') ~ '.pendo_build_settings as select '
-                ~ "cast('" ~ var('pendo_timezone') ~ "' as " ~ dbt.type_string() ~ ') as timezone' -%}
-            {#- dbt runs this hook outside its own transactions; on Postgres the statements end in their own commit. -#}
-            {%- do run_query(record_sql ~ ('; commit' if target.type == 'postgres' else '')) -%}
+            {#- one statement per query: Spark runs no more -#}
+            {%- do run_query('create schema if not exists ' ~ adapter.quote('intermediate')) -%}
+            {%- do run_query('drop table if exists ' ~ adapter.quote('intermediate') ~ '.pendo_build_settings') -%}
+            {%- do run_query(
+                'create table ' ~ adapter.quote('intermediate') ~ '.pendo_build_settings as select '
+                ~ "cast('" ~ var('pendo_timezone') ~ "' as " ~ dbt.type_string() ~ ') as timezone'
+            ) -%}
+            {#- dbt runs this hook outside its own transactions: on Postgres the statements need their own commit -#}
+            {%- do run_query('commit') if target.type == 'postgres' -%}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -45,3 +45,29 @@
         {%- if not loop.last %} union{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#-
+    The rows of `relation` (a staging model or its import CTE) an incremental run of a per-event mart rebuilds: those
+    loaded after the model's last run. On Spark the mart is overwritten by partitions (macros/spark_lake.sql), so a
+    rebuilt partition must come whole: there it is every row of each partition (`partition_columns`) that holds a row
+    loaded since, the same rows again for those loaded since and their unchanged neighbours.
+-#}
+{% macro pendo_loaded_since_last_run(relation, partition_columns) -%}
+    {{ return(adapter.dispatch('pendo_loaded_since_last_run', 'pendo')(relation, partition_columns)) }}
+{%- endmacro %}
+
+{% macro default__pendo_loaded_since_last_run(relation, partition_columns) -%}
+    dlt_load_id > {{ pendo_processed_load_id() }}
+{%- endmacro %}
+
+{% macro spark__pendo_loaded_since_last_run(relation, partition_columns) -%}
+    {%- set keys = [] -%}
+    {%- for column in partition_columns -%}
+        {%- do keys.append("coalesce(cast(" ~ column ~ " as string), '')") -%}
+    {%- endfor -%}
+    ({{ keys | join(', ') }}) in (
+        select {{ keys | join(', ') }} from {{ relation }}
+        where dlt_load_id > {{ pendo_processed_load_id() }}
+    )
+{%- endmacro %}

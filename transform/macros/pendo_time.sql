@@ -1,13 +1,7 @@
 {#
     Pendo speaks epoch milliseconds and buckets days at local midnight of the subscription time zone. These macros
-    give calendar dates in that zone and date arithmetic through dbt's cross-database macros.
+    give calendar dates in that zone (the adapter-specific parts are in cross_database.sql).
 #}
-
-{#- The calendar date of a UTC timestamp in the subscription time zone (var `pendo_timezone`). -#}
-{% macro pendo_local_date_of_timestamp(timestamp_column) -%}
-    cast((({{ timestamp_column }}) at time zone 'UTC') at time zone '{{ var("pendo_timezone") }}' as date)
-{%- endmacro %}
-
 
 {#- The calendar date of an epoch-millisecond instant in the subscription time zone: how Pendo buckets days. -#}
 {% macro pendo_local_date(column) -%}
@@ -24,10 +18,4 @@
 {#- The first day of the week (Monday), month or quarter that contains a date. -#}
 {% macro pendo_period_start(period, date_column) -%}
     cast({{ dbt.date_trunc(period, 'cast(' ~ date_column ~ ' as timestamp)') }} as date)
-{%- endmacro %}
-
-
-{#- `n` days after a date, as a date (`n` may be negative or an expression). -#}
-{% macro pendo_add_days(date_column, n) -%}
-    cast({{ dbt.dateadd('day', n, date_column) }} as date)
 {%- endmacro %}

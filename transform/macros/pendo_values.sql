@@ -1,6 +1,6 @@
 {#- A ratio as a double, null when the denominator is 0 (never an integer division, never a division error). -#}
 {% macro pendo_ratio(numerator, denominator) -%}
-    cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0)
+    cast({{ numerator }} as {{ pendo_type_double() }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}
 
 

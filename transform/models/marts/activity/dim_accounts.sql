@@ -100,7 +100,7 @@ account_nps as (
         count(*) as nps_respondents,
         min(response_score) as min_nps_score,
         max(response_score) as max_nps_score,
-        avg(cast(response_score as double precision)) as avg_nps_score
+        avg(cast(response_score as {{ pendo_type_double() }})) as avg_nps_score
 
     from latest_nps_responses
     where recency_rank = 1

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=pendo_incremental_strategy(),
         unique_key='activity_date',
+        partition_by=pendo_incremental_partitions(['activity_date']),
         on_schema_change='append_new_columns',
     )
 }}

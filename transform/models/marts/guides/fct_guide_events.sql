@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=pendo_incremental_strategy(),
         unique_key='guide_event_id',
+        partition_by=pendo_incremental_partitions(['guide_id', 'activity_date']),
         on_schema_change='append_new_columns',
     )
 }}
@@ -12,6 +13,7 @@
     event of a guide whose definition changed since its rows were written: a newer `last_updated_at`, or a name,
     step number or first/last step that differs from what the rows hold (Pendo does not always bump the version on
     an edit), so the guide and step attributes never go stale.
+    (On Spark, whole guide × day partitions: see pendo_loaded_since_last_run.)
 #}
 with
 
@@ -80,7 +82,7 @@ events_to_build as (
     select * from guide_events
     {% if is_incremental() %}
         where
-            dlt_load_id > {{ pendo_processed_load_id() }}
+            {{ pendo_loaded_since_last_run('guide_events', ['guide_id', 'activity_date']) }}
             or guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
     {% endif %}
 

@@ -86,7 +86,7 @@ final as (
         first_dismissals.dismissed_step_number,
         cast(
             {{ dbt.datediff('completions.entered_at', 'completions.completed_at', 'millisecond') }}
-            as double precision
+            as {{ pendo_type_double() }}
         ) / 1000 as seconds_to_complete,
         {{ pendo_is_anonymous_visitor('completions.visitor_id') }} as is_anonymous_visitor,
         completions.entered_at is not null as is_entered,

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=pendo_incremental_strategy(),
         unique_key='poll_event_id',
+        partition_by=pendo_incremental_partitions(['guide_id', 'activity_date']),
         on_schema_change='append_new_columns',
     )
 }}
@@ -10,6 +11,7 @@
 {#
     Incremental like fct_guide_events: the responses loaded since its last run, plus every response of a guide whose
     definition (and so its polls' questions and types) changed since its rows were written.
+    (On Spark, whole guide × day partitions: see pendo_loaded_since_last_run.)
 #}
 with
 
@@ -56,7 +58,7 @@ responses_to_build as (
     select * from poll_events
     {% if is_incremental() %}
         where
-            dlt_load_id > {{ pendo_processed_load_id() }}
+            {{ pendo_loaded_since_last_run('poll_events', ['guide_id', 'activity_date']) }}
             or guide_id in (select guides_changed_since_built.guide_id from guides_changed_since_built)
     {% endif %}
 
