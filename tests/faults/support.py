@@ -35,6 +35,11 @@ START_DATE = first_sim_day(DAYS).isoformat()
 WINDOWS = DAYS - 1  # the last (current) day is behind the 8 h horizon
 # dlt's ids differ on every load; everything else, `_dlt_list_idx` (a step's order) included, is content.
 RANDOM_DLT_COLUMNS = frozenset({"_dlt_id", "_dlt_load_id", "_dlt_parent_id", "_dlt_root_id"})
+# Columns that carry those load ids or the instant of a dbt build into the marts: the incremental marts' newest source
+# load, and the history marts' and snapshots' version times.
+BUILD_TIME_COLUMNS = frozenset(
+    {"source_load_id", "valid_from", "valid_to", "dbt_valid_from", "dbt_valid_to", "dbt_updated_at", "dbt_scd_id"}
+)
 Digest = dict[str, tuple[tuple[str, ...], int, int]]
 
 
@@ -106,7 +111,7 @@ def digest(path: Path, schema: str = "pendo_raw") -> Digest:
                     "order by column_name",
                     [schema, table],
                 ).fetchall()
-                if name not in RANDOM_DLT_COLUMNS
+                if name not in RANDOM_DLT_COLUMNS | BUILD_TIME_COLUMNS
             )
             hashed = ", ".join(f'"{name}"' for name in columns)
             rows, total = connection.execute(
