@@ -53,6 +53,7 @@ def test_the_cli_prints_the_documented_format(expected):
         *("params", "daily", "guide_steps", "guides", "guide_visitors", "guide_daily", "polls", "retention"),
         "retention_first_in_data",
         *("pages", "features", "visitors", "accounts"),
+        *("page_days", "feature_days", "account_engagement", "guide_accounts", "attribute_changes"),
     }
     assert set(printed["daily"][0]) == {
         "activity_date", "active_visitors", "active_identified_visitors", "active_accounts", "events", "minutes",
