@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--visitors", type=int, help=f"simulated visitors (default {DEFAULT_VISITORS:,})")
     parser.add_argument("--days", type=int, help=f"days of data read (default {DEFAULT_DAYS})")
     parser.add_argument("--dbt-days", type=int, help="days before the incremental dbt build (default 90)")
-    parser.add_argument("--dbt-visitors", type=int, help="visitors of the dbt measurement (default: a tenth)")
+    parser.add_argument("--dbt-visitors", type=int, help="visitors of the dbt measurement (default: --visitors)")
     parser.add_argument("--factors", type=_factors, help="scaling factors (default 1,2,4)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the seed baseline")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile of a full backfill")

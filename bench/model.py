@@ -40,7 +40,7 @@ class Options:
     scale: Scale
     factors: tuple[int, ...] = (1, 2, 4)
     dbt_days: int = 90
-    # default: a tenth of the scale's, so 90 days hold about 1M raw rows, which the live simulator still serves in time
+    # default: the scale's own, so that at the default scale the data, not dbt's start-up, dominates the dbt ratio
     dbt_visitors: int | None = None
     baseline: bool = True
     groups: tuple[str, ...] = tuple(GROUPS)  # the resources (and the entities) measured one by one
