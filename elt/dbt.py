@@ -27,9 +27,27 @@ from elt import steps
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-# dbt commands that take `--vars`.
+# dbt commands that parse the project, all of which take `--vars`. Every one gets the same vars: dbt reuses its saved
+# parse (target/partial_parse.msgpack) only when the command-line vars equal those of the run that saved it, so a
+# `dbt parse` or `dbt source freshness` without them would make the next `dbt build` parse everything again.
 VARS_COMMANDS = frozenset(
-    {"build", "run", "test", "compile", "seed", "snapshot", "show", "docs", "list", "ls", "run-operation", "retry"}
+    {
+        "build",
+        "run",
+        "test",
+        "compile",
+        "seed",
+        "snapshot",
+        "show",
+        "docs",
+        "list",
+        "ls",
+        "run-operation",
+        "retry",
+        "parse",
+        "source",
+        "clone",
+    }
 )
 
 
