@@ -56,7 +56,7 @@ extract: setup ## Pull Pendo into the pendo_raw dataset (dlt)
 backfill: setup ## Reload event days START..END (YYYY-MM-DD, both included) without moving the cursor
 	$(ELT) backfill $(if $(START),--start $(START)) $(if $(END),--end $(END)) $(if $(RESOURCES),--resources $(RESOURCES))
 
-transform: setup ## Build and test staging and marts (dbt build)
+transform: setup ## Build and test staging and marts (dbt build; unit tests run in make test)
 	$(ELT) transform
 
 elt: setup ## Extract, then transform, then publish the marts for BI tools (one run at a time)

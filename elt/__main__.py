@@ -4,7 +4,7 @@ python -m elt run [--resources R,…]        extract, dbt build and publish unde
                                            --steps extract,transform runs only those, in that order
 python -m elt extract [--resources R,…]    python -m extract (`make extract`)
 python -m elt backfill --start D --end D   reload event days, cursor untouched (`make backfill`)
-python -m elt transform                    dbt build (`make transform`)
+python -m elt transform                    dbt build without unit tests (`make transform`)
 python -m elt publish [--duckdb-path P]    the read-only copy of the marts for BI tools (`make publish`)
 python -m elt demo                         everything against the local simulator into demo.duckdb (`make demo`)
 python -m elt dbt ARGS…                    any dbt command, connected where dlt loads (`make docs`, `make freshness`)
@@ -67,9 +67,9 @@ def _backfill(args: list[str]) -> int:
 
 
 def _transform(args: list[str]) -> int:
-    from elt import dbt
+    from elt import dbt, steps
 
-    return dbt.main(["build", *args])
+    return dbt.main([*steps.SCHEDULED_BUILD, *args])
 
 
 def _publish(args: list[str]) -> int:
