@@ -1,7 +1,8 @@
 """The command each step of the ELT runs, for `python -m elt` and the demo: one list of arguments per step.
 
 Every step runs in a process of its own (as `make` ran them), with the Python of this virtual environment, from the
-repository root: an extract's memory is returned before dbt starts, and each step's exit code is its own.
+repository root: an extract's memory is returned before dbt starts, and each step's exit code is its own. (`python -m
+elt run` forks its extract instead of starting this command, which would import dlt a second time: elt/run.py.)
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ run killed after a staging insert was committed, and before dlt recorded that jo
 insert dlt runs again on resume: the staging table then holds those rows twice, and a merge that trusts the hint
 writes them twice. So before a pending package is loaded, the hint is taken out of its schema, and its merges
 de-duplicate on `row_key` (only that package pays for the extra pass).
+
+For the same reason an event table the interrupted run had switched to `append` (its rows were all new,
+`new_rows.py`) is merged again: the rows that run may already have appended are replaced, not written twice. dlt
+sets up a package's tables (the staging ones of a merge among them) on its first load attempt only, when that table
+was appended, so its empty staging table is made here (`new_rows.make_staging_tables`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import dlt
 from dlt.common.schema.typing import MERGE_DISPOSITION_HINTS
 
 from extract.load.dlt_storage import extracted_packages, normalized_packages
+from extract.load.new_rows import make_staging_tables, merge_again
 
 # The table hint dlt stores the `deduplicated` merge option in.
 STAGED_ROWS_UNIQUE = MERGE_DISPOSITION_HINTS["deduplicated"]
@@ -36,13 +42,17 @@ def drop_normalized_duplicates(pipeline: dlt.Pipeline) -> list[str]:
 
 
 def deduplicate_pending_loads(pipeline: dlt.Pipeline) -> list[str]:
-    """Drop the hint from every normalized package waiting to be loaded; returns the load ids changed."""
+    """Drop the hint from every normalized package waiting to be loaded, and merge again the event tables it
+    appended; returns the load ids changed."""
     packages = normalized_packages(pipeline)
     changed = []
     for load_id in pipeline.list_normalized_load_packages():
         schema = packages.load_schema(load_id)
         hinted = [table for table in schema.tables.values() if table.pop(STAGED_ROWS_UNIQUE, None)]  # type: ignore[misc]
-        if hinted:
+        appended = [table for table in schema.tables.values() if merge_again(table)]
+        if hinted or appended:
             packages.save_schema(load_id, schema)
             changed.append(load_id)
+        if appended:
+            make_staging_tables(pipeline, [table["name"] for table in appended])
     return changed

@@ -11,7 +11,9 @@ makes the local state agree with the destination's (`state_sync.py`) and checks 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 import dlt
@@ -21,9 +23,16 @@ from dlt.extract.exceptions import PipeException
 from dlt.extract.source import DltSource
 from dlt.pipeline.typing import TPipelineStep
 
-from extract.load.destination import check_database_file, describe, loader_file_format, make_destination
+from extract.load.destination import (
+    check_database_file,
+    describe,
+    destination_name,
+    loader_file_format,
+    make_destination,
+)
 from extract.load.lock import exclusive_run, pipeline_name, run_lock_paths
 from extract.load.messages import chain, explain
+from extract.load.new_rows import append_new_rows
 from extract.load.pending_packages import deduplicate_pending_loads, drop_normalized_duplicates
 from extract.load.progress import Progress
 from extract.load.quarantine import forget_failures, quarantine, record_failure
@@ -110,6 +119,7 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
             deduplicate_pending_loads(pipeline)
             _normalize_and_load(pipeline, stages, pending=True)
         loads = 0
+        appended: set[str] = set()
         while True:
             try:
                 pipeline.extract(source, loader_file_format=loader_file_format())
@@ -120,7 +130,8 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
                 raise located from error
             stages["extract"] += _step_seconds(pipeline, "extract")
             progress.say(f"extracted; normalizing and loading into {describe()}")
-            _normalize_and_load(pipeline, stages)
+            append = partial(_append_new_rows, pipeline, plan, progress, appended)
+            _normalize_and_load(pipeline, stages, before_load=append)
             loads += 1
             if not plan.deferred:
                 break
@@ -139,6 +150,7 @@ def run(resources: list[str] | None = None, backfill: tuple[date, date] | None =
         "stages_s": {name: round(seconds, 3) for name, seconds in stages.items()},
         "tables": {name: stats.as_dict() for name, stats in progress.tables.items()},
         "created_empty": created,
+        "appended": sorted(appended),
     }
 
 
@@ -157,12 +169,32 @@ def _located(error: Exception, progress: Progress) -> Exception:
     return ResourceFailed(f"{resource}{window}: {cause}")
 
 
-def _normalize_and_load(pipeline: dlt.Pipeline, stages: dict[str, float], pending: bool = False) -> None:
+def _append_new_rows(pipeline: dlt.Pipeline, plan: RunPlan, progress: Progress, appended: set[str]) -> None:
+    """Event tables whose rows in this package are all newer than the table's are appended (new_rows.py); their
+    names are added to `appended`."""
+    if destination_name() != "duckdb":
+        return
+    assert plan.settings is not None
+    for load_id in pipeline.list_normalized_load_packages():
+        tables = append_new_rows(pipeline, load_id, plan.settings.period)
+        if tables:
+            progress.say(f"appending the new rows of {', '.join(tables)} (nothing to replace)")
+            appended.update(tables)
+
+
+def _normalize_and_load(
+    pipeline: dlt.Pipeline,
+    stages: dict[str, float],
+    pending: bool = False,
+    before_load: Callable[[], None] | None = None,
+) -> None:
     """Normalize and load; a failure is recorded, and packages left behind that fail twice the same way are
     quarantined (quarantine.py) so they cannot block every later run."""
     try:
         pipeline.normalize()
         stages["normalize"] += _step_seconds(pipeline, "normalize")
+        if before_load is not None:
+            before_load()
         pipeline.load()
         stages["load"] += _step_seconds(pipeline, "load")
     except Exception as error:

@@ -1,7 +1,8 @@
-"""`python -m tests.faults.kill_at MOMENT [TABLE]`: `python -m extract`, killed with SIGKILL by itself at a moment no
-watcher outside the process can hit (microseconds wide). Everything else is the real extractor.
+"""`python -m tests.faults.kill_at MOMENT [TABLE [EXTRACT ARGS…]]`: `python -m extract`, killed with SIGKILL by
+itself at a moment no watcher outside the process can hit (microseconds wide). Everything else is the real extractor.
 
-- `staging-insert TABLE`: right after dlt's insert of TABLE's rows into its staging table commits, before dlt records
+- `staging-insert TABLE`: right after dlt's insert of TABLE's rows commits (into its staging table when the table is
+  merged, into the table itself when its rows are new and appended, extract/load/new_rows.py), before dlt records
   that job as done;
 - `normalized`: right after normalize moved a package to `load/normalized`, before it deleted the extracted copy.
 """
@@ -50,5 +51,5 @@ if __name__ == "__main__":
         _kill_after_normalized_commit()
     else:
         raise SystemExit(f"unknown moment {moment!r}")
-    sys.argv = ["extract"]
+    sys.argv = ["extract", *sys.argv[3:]]
     runpy.run_module("extract", run_name="__main__")

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from tests.faults.killing import STAGES, run_and_kill, seeded_moments
-from tests.faults.support import clone, differences, digest, key_leaks
+from tests.faults.support import START_DATE, clone, differences, digest, key_leaks
 from tests.helpers import PYTHON, REPO_ROOT
 
 SEED = int(os.environ.get("FAULTS_KILL_SEED", "20260315"))  # set it to explore other moments
@@ -67,11 +67,26 @@ def _killed_at(target, *moment: str) -> None:
 
 def test_a_kill_between_a_staging_insert_and_its_bookkeeping_doubles_nothing(extractor, reference):
     target = extractor()
-    _killed_at(target, "staging-insert", "events")
+    clone(target, reference.extractor)  # rows already loaded: a backfill of them is merged, through staging
+    _killed_at(target, "staging-insert", "events", "--start", START_DATE, "--end", START_DATE)
     run = target.run()
     assert run.ok, run.describe()
     assert "loading the package an interrupted run left behind" in run.result.stderr
     assert all(target.unique_keys().values()), target.unique_keys()  # the insert ran twice; the rows are there once
+    assert differences(target.digest(), reference.raw) == {}
+
+
+def test_a_kill_between_an_appended_insert_and_its_bookkeeping_doubles_nothing(extractor, reference):
+    # A first load: every event row is new, so the tables are appended (extract/load/new_rows.py), and the kill
+    # comes right after the events rows were inserted into the table itself.
+    target = extractor()
+    _killed_at(target, "staging-insert", "events")
+    assert target.query("select count(*) from pendo_raw.events")[0][0] > 0  # the appended rows were committed
+    run = target.run()
+    assert run.ok, run.describe()
+    assert "loading the package an interrupted run left behind" in run.result.stderr
+    assert run.summary is not None and run.summary["appended"] == []  # the package left behind is merged again
+    assert all(target.unique_keys().values()), target.unique_keys()
     assert differences(target.digest(), reference.raw) == {}
 
 
