@@ -6,8 +6,9 @@ both layers.
 The lake is dlt's `filesystem` destination: `pendo_raw/<table>/<load id>.<file id>.parquet` under a bucket URL,
 dlt's own `[destination.filesystem] bucket_url` (or `DESTINATION__FILESYSTEM__BUCKET_URL`), with dlt's usual
 credentials for `s3://`, `gs://` or `az://`; by default the local folder `lake/` beside `DUCKDB_PATH`. Plain parquet
-cannot be merged into, so dlt appends there: every run adds the re-read lookback rows and the entities again, and
-dbt reads the raw tables through views that keep each key's latest load (transform/macros/spark_lake.sql).
+cannot be merged into, so dlt appends there: each window of the lookback whose rows changed (window_hashes.py skips
+the unchanged ones), each backfilled window and each changed entity table is added whole again, and dbt reads the raw
+tables through views that keep each key's latest load (transform/macros/spark_lake.sql, docs/warehouses.md).
 
 Postgres connection settings, in order of precedence:
 1. `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_USER`, `POSTGRES_PASSWORD`, `POSTGRES_DB` (what dbt's `postgres`

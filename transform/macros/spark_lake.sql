@@ -1,7 +1,8 @@
 {#
     The Spark target reads `pendo_raw` from the lake (dlt's filesystem destination: one folder of parquet files per
-    table, `<lake>/pendo_raw/<table>/`). Plain parquet cannot be merged into, so dlt appends: each run adds the
-    rows of the lookback window it re-read, and the entities it reads whole, once more. Before every dbt command
+    table, `<lake>/pendo_raw/<table>/`). Plain parquet cannot be merged into, so dlt appends: a window of the
+    lookback whose rows changed, a backfilled window, or an entity table that changed is added whole once more
+    (unchanged ones are skipped by the extractor), so keys repeat across loads. Before every dbt command
     (on-run-start), `pendo_register_lake_tables` makes that look like the merged tables of DuckDB and Postgres:
 
     - `pendo_lake.<table>`: an external table over the table's folder (every file, columns merged across files, so
