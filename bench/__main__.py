@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="tiny scale for CI; writes no results file")
     parser.add_argument("--visitors", type=int, help=f"simulated visitors (default {DEFAULT_VISITORS:,})")
     parser.add_argument("--days", type=int, help=f"days of data read (default {DEFAULT_DAYS})")
-    parser.add_argument("--dbt-days", type=int, help="days before the incremental dbt build (default 90)")
+    parser.add_argument("--dbt-days", type=int, help="days before the incremental dbt build (default: --days - 1)")
     parser.add_argument("--dbt-visitors", type=int, help="visitors of the dbt measurement (default: --visitors)")
     parser.add_argument("--factors", type=_factors, help="scaling factors (default 1,2,4)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the seed baseline")
@@ -70,13 +70,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> Options:
-    preset = QUICK if args.quick else {"visitors": DEFAULT_VISITORS, "days": DEFAULT_DAYS, "dbt_days": 90}
+    preset = QUICK if args.quick else {"visitors": DEFAULT_VISITORS, "days": DEFAULT_DAYS}
     scale = Scale(visitors=args.visitors or preset["visitors"], days=args.days or preset["days"])
     factors = args.factors or _factors(preset.get("factors", "1,2,4"))
     return Options(
         scale=scale,
         factors=factors,
-        dbt_days=args.dbt_days or preset["dbt_days"],
+        dbt_days=args.dbt_days or preset.get("dbt_days") or max(1, scale.days - 1),
         dbt_visitors=args.dbt_visitors,
         baseline=not args.no_baseline,
         groups=QUICK_GROUPS if args.quick else tuple(GROUPS),

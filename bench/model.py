@@ -39,7 +39,7 @@ class Figure:
 class Options:
     scale: Scale
     factors: tuple[int, ...] = (1, 2, 4)
-    dbt_days: int = 90
+    dbt_days: int = 29  # the command line passes --days minus one: the 1x world
     # default: the scale's own, so that at the default scale the data, not dbt's start-up, dominates the dbt ratio
     dbt_visitors: int | None = None
     baseline: bool = True
