@@ -41,6 +41,7 @@ from typing import Any, Protocol
 import ijson
 import orjson
 
+from extract.pendo.keyset import batches
 from extract.settings import DEFAULT_ANSWER_DEADLINE, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_ROW_BYTES
 
 HEADER = re.compile(rb'\s*\{\s*(?:"startTime"\s*:\s*-?\d+\s*,\s*)?"results"\s*:\s*\[')
@@ -210,20 +211,13 @@ def _ijson_pieces(stream: Any, integer_fields: tuple[str, ...], max_value_bytes:
     `max_value_bytes`), and every row for fractions in integer fields. Rows come in lists of `IJSON_PIECE_ROWS`; when
     the stream fails, the rows already parsed come first."""
     events = _checked_events(ijson.parse(stream, use_float=True), max_value_bytes)
-    piece: list[dict[str, Any]] = []
-    try:
+
+    def checked_rows() -> Iterator[dict[str, Any]]:
         for row in ijson.items(events, "results.item"):
             _check_integers((row,), integer_fields)
-            piece.append(row)
-            if len(piece) >= IJSON_PIECE_ROWS:
-                yield piece
-                piece = []
-    except Exception:
-        if piece:
-            yield piece
-        raise
-    if piece:
-        yield piece
+            yield row
+
+    yield from batches(checked_rows(), IJSON_PIECE_ROWS)
 
 
 def _checked_events(events: Iterator[tuple[str, str, Any]], max_value_bytes: int) -> Iterator[tuple[str, str, Any]]:
